@@ -1,0 +1,193 @@
+//! Audit entries: the event (what), the actor (who, from where) and the stored record.
+
+use crate::identity::{Principal, Source};
+use serde::Serialize;
+
+/// Every kind of action the platform records. Later chapters add theirs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum Action {
+    #[serde(rename = "system.bootstrap")]
+    SystemBootstrap,
+    #[serde(rename = "demo.seed")]
+    DemoSeed,
+    #[serde(rename = "auth.login")]
+    Login,
+    #[serde(rename = "auth.logout")]
+    Logout,
+    #[serde(rename = "auth.register")]
+    Register,
+    #[serde(rename = "auth.password_change")]
+    PasswordChange,
+    #[serde(rename = "access.denied")]
+    AccessDenied,
+    #[serde(rename = "org.create")]
+    OrgCreate,
+    #[serde(rename = "org.update")]
+    OrgUpdate,
+    #[serde(rename = "user.create")]
+    UserCreate,
+    #[serde(rename = "user.update")]
+    UserUpdate,
+    #[serde(rename = "user.password_reset")]
+    UserPasswordReset,
+    #[serde(rename = "token.create")]
+    TokenCreate,
+    #[serde(rename = "token.revoke")]
+    TokenRevoke,
+    #[serde(rename = "calendar.day_set")]
+    CalendarDaySet,
+    #[serde(rename = "calendar.day_remove")]
+    CalendarDayRemove,
+    #[serde(rename = "calendar.year_set")]
+    CalendarYearSet,
+    #[serde(rename = "calendar.import")]
+    CalendarImport,
+    #[serde(rename = "audit.verify")]
+    AuditVerify,
+    #[serde(rename = "audit.export")]
+    AuditExport,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::SystemBootstrap => "system.bootstrap",
+            Action::DemoSeed => "demo.seed",
+            Action::Login => "auth.login",
+            Action::Logout => "auth.logout",
+            Action::Register => "auth.register",
+            Action::PasswordChange => "auth.password_change",
+            Action::AccessDenied => "access.denied",
+            Action::OrgCreate => "org.create",
+            Action::OrgUpdate => "org.update",
+            Action::UserCreate => "user.create",
+            Action::UserUpdate => "user.update",
+            Action::UserPasswordReset => "user.password_reset",
+            Action::TokenCreate => "token.create",
+            Action::TokenRevoke => "token.revoke",
+            Action::CalendarDaySet => "calendar.day_set",
+            Action::CalendarDayRemove => "calendar.day_remove",
+            Action::CalendarYearSet => "calendar.year_set",
+            Action::CalendarImport => "calendar.import",
+            Action::AuditVerify => "audit.verify",
+            Action::AuditExport => "audit.export",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Success,
+    /// The action was attempted and failed (e.g. a wrong password).
+    Failure,
+    /// The action was refused by authorization.
+    Denied,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Success => "success",
+            Outcome::Failure => "failure",
+            Outcome::Denied => "denied",
+        }
+    }
+}
+
+/// What happened, to which object, with what outcome, and a compact before/after summary.
+/// Built only by the constructors in `events`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AuditEvent {
+    pub action: Action,
+    pub object_type: &'static str,
+    pub object_id: Option<String>,
+    pub outcome: Outcome,
+    pub summary: serde_json::Value,
+}
+
+/// Who acted and from where, as recorded.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Actor {
+    pub user_id: Option<i64>,
+    pub username: String,
+    pub org_id: Option<i64>,
+    pub role: Option<String>,
+    pub token_id: Option<i64>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub request_id: Option<String>,
+}
+
+impl Actor {
+    pub fn new(principal: &Principal, source: &Source) -> Actor {
+        Actor {
+            user_id: principal.user_id.map(|u| u.0),
+            username: principal.username.clone(),
+            org_id: principal.org_id.map(|o| o.0),
+            role: principal.role.map(|r| r.as_str().to_string()),
+            token_id: principal.token.as_ref().map(|(t, _)| t.0),
+            ip: source.ip.clone(),
+            // User agents are attacker-controlled: keep them bounded.
+            user_agent: source.user_agent.as_ref().map(|u| u.chars().take(256).collect()),
+            request_id: source.request_id.clone(),
+        }
+    }
+
+    /// An actor with no account, e.g. someone failing to log in as `attempted`.
+    pub fn anonymous(attempted: &str, source: &Source) -> Actor {
+        let mut a = Actor::new(&Principal::system("anonymous"), source);
+        a.username = format!("anonymous:{}", attempted.chars().take(64).collect::<String>());
+        a
+    }
+}
+
+/// One stored entry: its position in the chain, content, and the hashes linking it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AuditRecord {
+    pub seq: i64,
+    pub occurred_at: String,
+    pub actor_user_id: Option<i64>,
+    pub actor_username: String,
+    pub actor_org_id: Option<i64>,
+    pub actor_role: Option<String>,
+    pub token_id: Option<i64>,
+    pub source_ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub request_id: Option<String>,
+    pub action: String,
+    pub object_type: String,
+    pub object_id: Option<String>,
+    pub outcome: String,
+    /// Compact JSON, hashed exactly as stored.
+    pub summary: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl AuditRecord {
+    /// Builds the record that follows `prev_hash` at position `seq`, and computes its hash.
+    pub fn seal(seq: i64, occurred_at: String, actor: &Actor, event: &AuditEvent, prev_hash: &str) -> AuditRecord {
+        let mut record = AuditRecord {
+            seq,
+            occurred_at,
+            actor_user_id: actor.user_id,
+            actor_username: actor.username.clone(),
+            actor_org_id: actor.org_id,
+            actor_role: actor.role.clone(),
+            token_id: actor.token_id,
+            source_ip: actor.ip.clone(),
+            user_agent: actor.user_agent.clone(),
+            request_id: actor.request_id.clone(),
+            action: event.action.as_str().to_string(),
+            object_type: event.object_type.to_string(),
+            object_id: event.object_id.clone(),
+            outcome: event.outcome.as_str().to_string(),
+            summary: event.summary.to_string(),
+            prev_hash: prev_hash.to_string(),
+            hash: String::new(),
+        };
+        record.hash = record.compute_hash();
+        record
+    }
+}

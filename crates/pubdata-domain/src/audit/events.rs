@@ -1,0 +1,172 @@
+//! Named constructors for every audit event: the only way to make one, so that each action is
+//! recorded the same way wherever it happens.
+
+use super::entry::{Action, AuditEvent, Outcome};
+use crate::identity::{Organisation, Permission, User};
+use serde_json::{Map, Value, json};
+
+fn event(action: Action, object_type: &'static str, object_id: Option<String>, summary: Value) -> AuditEvent {
+    AuditEvent { action, object_type, object_id, outcome: Outcome::Success, summary }
+}
+
+/// The fields that differ between two JSON objects, as `{"before":{..},"after":{..}}`.
+pub fn diff(before: &Value, after: &Value) -> Value {
+    let (Some(b), Some(a)) = (before.as_object(), after.as_object()) else {
+        return json!({ "before": before, "after": after });
+    };
+    let mut old = Map::new();
+    let mut new = Map::new();
+    for (k, v) in a {
+        if b.get(k) != Some(v) && k != "updated_at" {
+            old.insert(k.clone(), b.get(k).cloned().unwrap_or(Value::Null));
+            new.insert(k.clone(), v.clone());
+        }
+    }
+    json!({ "before": old, "after": new })
+}
+
+fn user_view(u: &User) -> Value {
+    json!({
+        "username": u.username, "display_name": u.display_name, "org_id": u.org_id,
+        "role": u.role, "status": u.status, "email": u.email, "phone": u.phone,
+    })
+}
+
+fn org_view(o: &Organisation) -> Value {
+    json!({
+        "name": o.name, "name_en": o.name_en, "kind": o.kind, "category": o.category,
+        "parent_id": o.parent_id, "credit_code": o.credit_code, "status": o.status,
+    })
+}
+
+pub fn system_bootstrapped(admin: &User, authority: &Organisation) -> AuditEvent {
+    event(
+        Action::SystemBootstrap,
+        "user",
+        Some(admin.id.to_string()),
+        json!({ "admin": admin.username, "authority": authority.name }),
+    )
+}
+
+pub fn demo_seeded(organisations: usize, users: usize) -> AuditEvent {
+    event(Action::DemoSeed, "platform", None, json!({ "organisations": organisations, "users": users }))
+}
+
+/// `via` is `web` or `api`.
+pub fn login_succeeded(user: &User, via: &str) -> AuditEvent {
+    event(Action::Login, "user", Some(user.id.to_string()), json!({ "via": via }))
+}
+
+/// `reason` is a stable code (`bad_credentials`, `throttled`, `disabled`, `demo_only`); the
+/// attempted username is in the actor.
+pub fn login_failed(user_id: Option<i64>, via: &str, reason: &str) -> AuditEvent {
+    AuditEvent {
+        outcome: Outcome::Failure,
+        ..event(Action::Login, "user", user_id.map(|u| u.to_string()), json!({ "via": via, "reason": reason }))
+    }
+}
+
+pub fn logged_out(user_id: i64) -> AuditEvent {
+    event(Action::Logout, "user", Some(user_id.to_string()), json!({}))
+}
+
+pub fn registered(user: &User) -> AuditEvent {
+    event(Action::Register, "user", Some(user.id.to_string()), json!({ "after": user_view(user) }))
+}
+
+pub fn password_changed(user_id: i64) -> AuditEvent {
+    event(Action::PasswordChange, "user", Some(user_id.to_string()), json!({}))
+}
+
+pub fn access_denied(permission: Permission, method: &str, path: &str) -> AuditEvent {
+    AuditEvent {
+        outcome: Outcome::Denied,
+        ..event(
+            Action::AccessDenied,
+            "route",
+            Some(format!("{method} {}", path.chars().take(200).collect::<String>())),
+            json!({ "missing_permission": permission.as_str() }),
+        )
+    }
+}
+
+pub fn org_created(org: &Organisation) -> AuditEvent {
+    event(Action::OrgCreate, "organisation", Some(org.id.to_string()), json!({ "after": org_view(org) }))
+}
+
+pub fn org_updated(before: &Organisation, after: &Organisation) -> AuditEvent {
+    event(Action::OrgUpdate, "organisation", Some(after.id.to_string()), diff(&org_view(before), &org_view(after)))
+}
+
+pub fn user_created(user: &User) -> AuditEvent {
+    event(Action::UserCreate, "user", Some(user.id.to_string()), json!({ "after": user_view(user) }))
+}
+
+pub fn user_updated(before: &User, after: &User) -> AuditEvent {
+    event(Action::UserUpdate, "user", Some(after.id.to_string()), diff(&user_view(before), &user_view(after)))
+}
+
+pub fn user_password_reset(user_id: i64) -> AuditEvent {
+    event(Action::UserPasswordReset, "user", Some(user_id.to_string()), json!({ "must_change_password": true }))
+}
+
+pub fn token_created(token_id: i64, owner_id: i64, name: &str, scope: &str, expires_at: &str) -> AuditEvent {
+    event(
+        Action::TokenCreate,
+        "api_token",
+        Some(token_id.to_string()),
+        json!({ "owner_id": owner_id, "name": name, "scope": scope, "expires_at": expires_at }),
+    )
+}
+
+pub fn token_revoked(token_id: i64, owner_id: i64) -> AuditEvent {
+    event(Action::TokenRevoke, "api_token", Some(token_id.to_string()), json!({ "owner_id": owner_id }))
+}
+
+/// `before` is the day's previous entry, if it had one.
+pub fn calendar_day_set(date: &str, kind: &str, name: &str, before: Option<(&str, &str)>) -> AuditEvent {
+    let before = before.map(|(k, n)| json!({ "kind": k, "name": n }));
+    event(
+        Action::CalendarDaySet,
+        "calendar_day",
+        Some(date.to_string()),
+        json!({ "before": before, "after": { "kind": kind, "name": name } }),
+    )
+}
+
+pub fn calendar_day_removed(date: &str) -> AuditEvent {
+    event(Action::CalendarDayRemove, "calendar_day", Some(date.to_string()), json!({}))
+}
+
+pub fn calendar_year_set(year: i32, published: bool, source: &str) -> AuditEvent {
+    event(
+        Action::CalendarYearSet,
+        "calendar_year",
+        Some(year.to_string()),
+        json!({ "published": published, "source": source }),
+    )
+}
+
+pub fn calendar_imported(days: usize, years: &[i32], source: &str) -> AuditEvent {
+    event(Action::CalendarImport, "calendar", None, json!({ "days": days, "years": years, "source": source }))
+}
+
+/// `result` is `ok` or the break's description.
+pub fn audit_verified(entries: i64, result: &str) -> AuditEvent {
+    event(Action::AuditVerify, "audit_chain", None, json!({ "entries": entries, "result": result }))
+}
+
+pub fn audit_exported(since: &str, until: &str, entries: u64) -> AuditEvent {
+    event(Action::AuditExport, "audit_chain", None, json!({ "since": since, "until": until, "entries": entries }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diff_keeps_only_changed_fields() {
+        let d = diff(&json!({"a": 1, "b": 2, "updated_at": "x"}), &json!({"a": 1, "b": 3, "updated_at": "y"}));
+        assert_eq!(d, json!({"before": {"b": 2}, "after": {"b": 3}}));
+    }
+}

@@ -1,0 +1,138 @@
+//! Permissions: the unit of authorization. A request is refused unless the caller's role grants
+//! the permission its route declares (default deny), and the refusal names it.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Permission {
+    /// Change one's own password, see one's own account.
+    #[serde(rename = "account.self")]
+    AccountSelf,
+    /// Create and revoke one's own API tokens.
+    #[serde(rename = "token.manage_own")]
+    TokenManageOwn,
+    /// See the organisation tree.
+    #[serde(rename = "org.read")]
+    OrgRead,
+    /// Create and edit organisations.
+    #[serde(rename = "org.manage")]
+    OrgManage,
+    /// List users (within the caller's scope).
+    #[serde(rename = "user.read")]
+    UserRead,
+    /// Create and edit users of any organisation.
+    #[serde(rename = "user.manage")]
+    UserManage,
+    /// Create and edit users of the caller's own agency.
+    #[serde(rename = "user.manage_agency")]
+    UserManageAgency,
+    /// Read the audit trail (within the caller's scope).
+    #[serde(rename = "audit.read")]
+    AuditRead,
+    /// Verify the audit chain.
+    #[serde(rename = "audit.verify")]
+    AuditVerify,
+    /// Export the audit trail for supervisors.
+    #[serde(rename = "audit.export")]
+    AuditExport,
+    /// Read the working-day calendar.
+    #[serde(rename = "calendar.read")]
+    CalendarRead,
+    /// Edit the working-day calendar (holidays, make-up working days).
+    #[serde(rename = "calendar.manage")]
+    CalendarManage,
+}
+
+impl Permission {
+    pub const ALL: [Permission; 12] = [
+        Permission::AccountSelf,
+        Permission::TokenManageOwn,
+        Permission::OrgRead,
+        Permission::OrgManage,
+        Permission::UserRead,
+        Permission::UserManage,
+        Permission::UserManageAgency,
+        Permission::AuditRead,
+        Permission::AuditVerify,
+        Permission::AuditExport,
+        Permission::CalendarRead,
+        Permission::CalendarManage,
+    ];
+
+    /// The stable name used in the API, in tokens' scopes and in refusals.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Permission::AccountSelf => "account.self",
+            Permission::TokenManageOwn => "token.manage_own",
+            Permission::OrgRead => "org.read",
+            Permission::OrgManage => "org.manage",
+            Permission::UserRead => "user.read",
+            Permission::UserManage => "user.manage",
+            Permission::UserManageAgency => "user.manage_agency",
+            Permission::AuditRead => "audit.read",
+            Permission::AuditVerify => "audit.verify",
+            Permission::AuditExport => "audit.export",
+            Permission::CalendarRead => "calendar.read",
+            Permission::CalendarManage => "calendar.manage",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Permission> {
+        Permission::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    /// What the permission allows, in Chinese, for refusals and the token form.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Permission::AccountSelf => "管理本人账号",
+            Permission::TokenManageOwn => "管理本人 API 令牌",
+            Permission::OrgRead => "查看组织机构",
+            Permission::OrgManage => "管理组织机构",
+            Permission::UserRead => "查看用户",
+            Permission::UserManage => "管理全部用户",
+            Permission::UserManageAgency => "管理本单位用户",
+            Permission::AuditRead => "查看审计记录",
+            Permission::AuditVerify => "校验审计链",
+            Permission::AuditExport => "导出审计记录",
+            Permission::CalendarRead => "查看工作日历",
+            Permission::CalendarManage => "维护工作日历",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Permission::AccountSelf => "manage one's own account",
+            Permission::TokenManageOwn => "manage one's own API tokens",
+            Permission::OrgRead => "view organisations",
+            Permission::OrgManage => "manage organisations",
+            Permission::UserRead => "view users",
+            Permission::UserManage => "manage all users",
+            Permission::UserManageAgency => "manage users of one's own agency",
+            Permission::AuditRead => "read the audit trail",
+            Permission::AuditVerify => "verify the audit chain",
+            Permission::AuditExport => "export the audit trail",
+            Permission::CalendarRead => "view the working-day calendar",
+            Permission::CalendarManage => "edit the working-day calendar",
+        }
+    }
+}
+
+impl std::fmt::Display for Permission {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_match_serde() {
+        for p in Permission::ALL {
+            assert_eq!(Permission::parse(p.as_str()), Some(p));
+            assert_eq!(serde_json::to_string(&p).unwrap(), format!("\"{}\"", p.as_str()));
+        }
+        assert_eq!(Permission::parse("root"), None);
+    }
+}

@@ -1,0 +1,28 @@
+//! pubdata's storage and use-cases: one interface over SQLite (embedded, the default) and
+//! PostgreSQL (production, several instances on one database).
+//!
+//! Architecture invariants:
+//! - Both backends run the same queries through sqlx's `Any` driver; SQL forks only where the
+//!   dialects differ, behind [`Backend`]. Each backend owns its migrations.
+//! - Every state change commits through [`WriteTx::commit`], which appends its audit entries to
+//!   the SM3 chain in the same transaction; there is no other way to commit a write.
+//! - Use-cases take a [`Caller`](pubdata_domain::identity::Caller) and authorize with the domain's
+//!   rules before touching data.
+
+mod audit;
+pub mod bootstrap;
+pub mod calendar;
+mod db;
+pub mod demo;
+mod error;
+pub mod identity;
+mod sql;
+
+pub use audit::{AuditFilter, AuditPage, AuditWriter, ChainCheck};
+pub use db::{Backend, Store, StoreOptions, WriteTx, redact_url};
+pub use error::{Error, Result};
+
+pub mod audit_trail {
+    //! Reading, verifying and exporting the audit trail.
+    pub use crate::audit::{export, list, verify, verify_as};
+}
