@@ -49,12 +49,23 @@ pub fn parse_date(field: &str, s: &str) -> Result<Date> {
     })
 }
 
-/// Parses the `--since`/`--until` style bound: a date (start of that day, UTC+8, the district's
-/// time zone) or a full RFC 3339 instant.
+/// Parses a `--since` bound: a date (the start of that day in the district's time zone,
+/// UTC+8) or a full RFC 3339 instant.
 pub fn parse_bound(field: &str, s: &str) -> Result<OffsetDateTime> {
+    bound(field, s, false)
+}
+
+/// Parses an `--until` bound (exclusive): a date means the end of that day (UTC+8), so
+/// `--until 2026-11-30` includes the 30th; an RFC 3339 instant is taken as given.
+pub fn parse_until(field: &str, s: &str) -> Result<OffsetDateTime> {
+    bound(field, s, true)
+}
+
+fn bound(field: &str, s: &str, end_of_day: bool) -> Result<OffsetDateTime> {
     if let Ok(d) = Date::parse(s.trim(), DAY) {
         let offset = UtcOffset::from_hms(8, 0, 0).unwrap_or(UtcOffset::UTC);
-        return Ok(d.midnight().assume_offset(offset).to_offset(UtcOffset::UTC));
+        let day = if end_of_day { d.next_day().unwrap_or(d) } else { d };
+        return Ok(day.midnight().assume_offset(offset).to_offset(UtcOffset::UTC));
     }
     parse_instant(s).map_err(|_| {
         Error::invalid(
@@ -89,5 +100,6 @@ mod tests {
         let t = parse_bound("since", "2026-03-01").unwrap();
         assert_eq!(format_instant(t), "2026-02-28T16:00:00.000000Z");
         assert!(parse_bound("since", "yesterday").is_err());
+        assert_eq!(format_instant(parse_until("until", "2026-03-01").unwrap()), "2026-03-01T16:00:00.000000Z");
     }
 }

@@ -265,6 +265,11 @@ pub async fn list(store: &Store, caller: &Caller, filter: &AuditFilter) -> Resul
     Ok(AuditPage { entries: rows.into_iter().map(AuditRecord::from).collect(), next_before })
 }
 
+/// The chain's current head: (position of the last entry, its hash).
+pub async fn head(store: &Store) -> Result<(i64, String)> {
+    Ok(sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(store.reader()).await?)
+}
+
 /// The outcome of a verification.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
@@ -319,12 +324,15 @@ pub async fn export(
     caller: &Caller,
     since: Option<&str>,
     until: Option<&str>,
-    mut sink: impl FnMut(&AuditRecord) -> std::io::Result<()>,
+    mut sink: impl AsyncFnMut(AuditRecord) -> std::io::Result<()>,
 ) -> Result<u64> {
     caller.principal.require(Permission::AuditExport)?;
+    // The export covers the chain as it stands now; its own record (and anything later) is
+    // for the next export.
+    let (head_seq, _) = head(store).await?;
     let bounded = |select: &'static str| {
         let mut q = Sql::new(select);
-        q.push(" FROM audit_entries WHERE 1 = 1");
+        q.push(" FROM audit_entries WHERE seq <= ").bind(head_seq);
         if let Some(s) = since {
             q.push(" AND occurred_at >= ").bind(s.to_string());
         }
@@ -346,7 +354,7 @@ pub async fn export(
         let rows: Vec<Row> = q.query_as().fetch_all(store.reader()).await?;
         let Some(last) = rows.last().map(|r| r.seq) else { break };
         for row in rows {
-            sink(&AuditRecord::from(row)).map_err(|e| Error::Database(sqlx::Error::Io(e)))?;
+            sink(AuditRecord::from(row)).await.map_err(|e| Error::Database(sqlx::Error::Io(e)))?;
             written += 1;
         }
         after = last;

@@ -16,6 +16,7 @@ mod db;
 pub mod demo;
 mod error;
 pub mod identity;
+pub mod maintenance;
 mod sql;
 
 pub use audit::{AuditFilter, AuditPage, AuditWriter, ChainCheck};
@@ -24,5 +25,5 @@ pub use error::{Error, Result};
 
 pub mod audit_trail {
     //! Reading, verifying and exporting the audit trail.
-    pub use crate::audit::{export, list, verify, verify_as};
+    pub use crate::audit::{export, head, list, verify, verify_as};
 }

@@ -484,8 +484,8 @@ async fn audit_export_writes_verifiable_json_lines(db: &TestDb) {
     let sys = admin(s).await;
     agency(s, &sys, "庚局").await;
     let mut lines = Vec::new();
-    let n = audit_trail::export(s, &sys, None, None, |r| {
-        lines.push(serde_json::to_string(r).unwrap());
+    let n = audit_trail::export(s, &sys, None, None, async |r| {
+        lines.push(serde_json::to_string(&r).unwrap());
         Ok(())
     })
     .await

@@ -30,10 +30,7 @@ impl TestDb {
 
     pub async fn postgres() -> TestDb {
         let url = std::env::var(PG_ENV).unwrap_or_else(|_| panic!("{PG_ENV} is not set"));
-        let schema = format!(
-            "t_{}",
-            &pubdata_domain::secret::digest(&pubdata_domain::secret::random_token(""))[..16]
-        );
+        let schema = format!("t_{}", &pubdata_domain::secret::digest(&pubdata_domain::secret::random_token(""))[..16]);
         let mut options = StoreOptions::new(url.clone());
         options.schema = Some(schema.clone());
         options.max_connections = 6;

@@ -10,6 +10,8 @@ pub enum Action {
     SystemBootstrap,
     #[serde(rename = "demo.seed")]
     DemoSeed,
+    #[serde(rename = "system.backup")]
+    Backup,
     #[serde(rename = "auth.login")]
     Login,
     #[serde(rename = "auth.logout")]
@@ -53,6 +55,7 @@ impl Action {
         match self {
             Action::SystemBootstrap => "system.bootstrap",
             Action::DemoSeed => "demo.seed",
+            Action::Backup => "system.backup",
             Action::Login => "auth.login",
             Action::Logout => "auth.logout",
             Action::Register => "auth.register",

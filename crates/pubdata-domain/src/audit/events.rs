@@ -52,6 +52,11 @@ pub fn demo_seeded(organisations: usize, users: usize) -> AuditEvent {
     event(Action::DemoSeed, "platform", None, json!({ "organisations": organisations, "users": users }))
 }
 
+/// A copy of the whole database was written to `file`.
+pub fn backup_made(file: &str) -> AuditEvent {
+    event(Action::Backup, "platform", None, json!({ "file": file }))
+}
+
 /// `via` is `web` or `api`.
 pub fn login_succeeded(user: &User, via: &str) -> AuditEvent {
     event(Action::Login, "user", Some(user.id.to_string()), json!({ "via": via }))

@@ -68,7 +68,7 @@ pub struct Authenticated {
     pub csrf_token: Option<String>,
 }
 
-fn principal_of(user: &User, token: Option<(TokenId, TokenScope)>) -> Principal {
+pub(crate) fn principal_of(user: &User, token: Option<(TokenId, TokenScope)>) -> Principal {
     Principal {
         user_id: Some(user.id),
         username: user.username.clone(),

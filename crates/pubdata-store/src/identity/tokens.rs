@@ -53,7 +53,38 @@ pub async fn create(
     expires_in_days: i64,
 ) -> Result<NewToken> {
     caller.principal.require(Permission::TokenManageOwn)?;
-    let Some(user_id) = caller.principal.user_id else {
+    create_for(store, caller, &caller.principal, name, scope, expires_in_days).await
+}
+
+/// `pubdata token create`: an operator at the command line creates a token for `username`.
+pub async fn create_for_username(
+    store: &Store,
+    caller: &Caller,
+    username: &str,
+    name: &str,
+    scope: &[String],
+    expires_in_days: i64,
+) -> Result<NewToken> {
+    if !caller.principal.is_system() {
+        return Err(pubdata_domain::Error::Forbidden(Permission::UserManage).into());
+    }
+    let (user, _) =
+        super::users::find_by_username(&mut *store.reader().acquire().await?, &username.trim().to_lowercase())
+            .await?
+            .ok_or_else(|| Error::not_found("user", username))?;
+    let owner = super::auth::principal_of(&user, None);
+    create_for(store, caller, &owner, name, scope, expires_in_days).await
+}
+
+async fn create_for(
+    store: &Store,
+    caller: &Caller,
+    owner: &pubdata_domain::identity::Principal,
+    name: &str,
+    scope: &[String],
+    expires_in_days: i64,
+) -> Result<NewToken> {
+    let Some(user_id) = owner.user_id else {
         return Err(pubdata_domain::Error::invalid(
             "user",
             "系统身份不能持有令牌",
@@ -62,7 +93,9 @@ pub async fn create(
         .into());
     };
     let name = TokenName::parse(name)?;
-    let granted = caller.principal.permissions();
+    // A token's scope is bounded by its owner's role (not by how the token was obtained).
+    let granted: Vec<Permission> = owner.role.map(|r| r.permissions().to_vec()).unwrap_or_default();
+    let granted: Vec<Permission> = granted.into_iter().filter(|p| owner.has(*p)).collect();
     let scope = if scope.is_empty() {
         TokenScope::parse(&granted.iter().map(|p| p.as_str().to_string()).collect::<Vec<_>>(), &granted)?
     } else {

@@ -115,6 +115,17 @@ pub async fn get(store: &Store, caller: &Caller, id: UserId) -> Result<User> {
     Ok(user)
 }
 
+/// The caller's own account and organisation (`account.self`; allowed even before a
+/// one-time password is changed).
+pub async fn own_account(store: &Store, caller: &Caller) -> Result<(User, pubdata_domain::identity::Organisation)> {
+    caller.principal.require(Permission::AccountSelf)?;
+    let id = caller.principal.user_id.ok_or_else(|| Error::not_found("user", "system"))?;
+    let mut conn = store.reader().acquire().await?;
+    let user = fetch(&mut conn, id).await?;
+    let org = orgs::fetch(&mut conn, user.org_id).await?;
+    Ok((user, org))
+}
+
 /// Creates an account. Returns the one-time password when none was given.
 pub async fn create(store: &Store, caller: &Caller, input: NewUserInput) -> Result<(User, Option<String>)> {
     let username = Username::parse(&input.username)?;

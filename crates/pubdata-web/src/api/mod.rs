@@ -1,0 +1,70 @@
+//! The JSON API under `/api/v1`. Each handler declares its route and schema with
+//! `#[utoipa::path]`, so the OpenAPI document at `/api/v1/openapi.json` is generated from the
+//! same code that serves the requests.
+
+pub(crate) mod audit;
+mod auth;
+mod calendar;
+pub(crate) mod orgs;
+mod tokens;
+mod users;
+pub mod views;
+
+use crate::AppState;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "pubdata API",
+        description = "鄞州区公共数据平台 API / Yinzhou public data platform API. Errors carry a stable `code` and messages in Chinese (`message`) and English (`message_en`).",
+    ),
+    servers((url = "/api/v1")),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    tags(
+        (name = "auth", description = "登录与账号 / login and account"),
+        (name = "organisations", description = "组织机构 / organisation tree"),
+        (name = "users", description = "用户 / users"),
+        (name = "tokens", description = "API 令牌 / API tokens"),
+        (name = "audit", description = "安全审计（第二十七条）/ audit trail (Art.27)"),
+        (name = "calendar", description = "工作日历 / working-day calendar"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    }
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::me))
+        .routes(routes!(auth::change_password))
+        .routes(routes!(auth::register))
+        .routes(routes!(orgs::list, orgs::create))
+        .routes(routes!(orgs::get, orgs::update))
+        .routes(routes!(users::list, users::create))
+        .routes(routes!(users::get, users::update))
+        .routes(routes!(users::reset_password))
+        .routes(routes!(tokens::list, tokens::create))
+        .routes(routes!(tokens::revoke))
+        .routes(routes!(audit::entries))
+        .routes(routes!(audit::verify))
+        .routes(routes!(audit::export))
+        .routes(routes!(calendar::year))
+        .routes(routes!(calendar::set_day, calendar::remove_day))
+        .routes(routes!(calendar::set_year))
+        .routes(routes!(calendar::deadline))
+        .routes(routes!(calendar::working_days))
+}

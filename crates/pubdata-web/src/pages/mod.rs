@@ -1,0 +1,280 @@
+//! Server-rendered pages: one layout (navigation by role, breadcrumbs, flash messages,
+//! language switch), Chinese first. No JavaScript is needed; forms post with a CSRF token.
+
+mod account;
+mod admin;
+mod audit;
+mod calendar;
+mod home;
+mod login;
+
+use crate::AppState;
+use crate::auth::{Page, lang_of};
+use crate::error::ApiError;
+use crate::i18n::Lang;
+use askama::Template;
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::CookieJar;
+use pubdata_domain::identity::Permission;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::home))
+        .route("/login", get(login::form).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/register", get(login::register_form).post(login::register))
+        .route("/lang/{code}", get(login::switch_lang))
+        .route("/account/password", get(account::password_form).post(account::change_password))
+        .route("/account/tokens", get(account::tokens).post(account::create_token))
+        .route("/account/tokens/{id}/revoke", post(account::revoke_token))
+        .route("/admin/organisations", get(admin::orgs).post(admin::create_org))
+        .route("/admin/organisations/{id}", get(admin::org).post(admin::update_org))
+        .route("/admin/users", get(admin::users).post(admin::create_user))
+        .route("/admin/users/new", get(admin::new_user))
+        .route("/admin/users/{id}", get(admin::user).post(admin::update_user))
+        .route("/admin/users/{id}/reset-password", post(admin::reset_password))
+        .route("/audit", get(audit::entries))
+        .route("/audit/verify", post(audit::verify))
+        .route("/audit/export", get(audit::export))
+        .route("/calendar", get(calendar::year))
+        .route("/calendar/days", post(calendar::set_day))
+        .route("/calendar/days/{date}/delete", post(calendar::remove_day))
+        .route("/calendar/years/{year}", post(calendar::set_year))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'self'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+}
+
+/// A navigation entry.
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub active: bool,
+}
+
+/// The logged-in user, as the header shows them.
+pub struct UserBar {
+    pub display_name: String,
+    pub role_label: &'static str,
+}
+
+pub struct Flash {
+    /// `ok` or `error`
+    pub kind: &'static str,
+    pub text: String,
+}
+
+/// What every page's layout needs.
+pub struct PageCtx {
+    pub lang: Lang,
+    pub title: String,
+    pub user: Option<UserBar>,
+    pub nav: Vec<NavItem>,
+    pub crumbs: Vec<(String, String)>,
+    pub flash: Option<Flash>,
+    pub csrf: String,
+    /// The current path and query, for the language switch to come back to.
+    pub here: String,
+}
+
+const NAV: &[(&str, &str, Option<Permission>)] = &[
+    ("/", "nav.home", None),
+    ("/admin/organisations", "nav.orgs", Some(Permission::OrgRead)),
+    ("/admin/users", "nav.users", Some(Permission::UserRead)),
+    ("/audit", "nav.audit", Some(Permission::AuditRead)),
+    ("/calendar", "nav.calendar", Some(Permission::CalendarRead)),
+    ("/account/tokens", "nav.tokens", Some(Permission::TokenManageOwn)),
+];
+
+impl PageCtx {
+    /// The context of a logged-in page. `flash` is a UI-text key from the query string; only
+    /// keys of the text table are shown, so nothing from the URL reaches the page verbatim.
+    pub fn new<R>(page: &Page<R>, title_key: &str, here: &Uri, flash: Option<&str>) -> PageCtx {
+        let p = &page.caller.principal;
+        let lang = page.lang;
+        let path = here.path();
+        let nav = NAV
+            .iter()
+            .filter(|(_, _, perm)| perm.is_none_or(|x| p.has(x)))
+            .map(|(href, key, _)| NavItem {
+                href,
+                label: lang.t(key),
+                active: if *href == "/" { path == "/" } else { path.starts_with(href) },
+            })
+            .collect();
+        let role_label = p.role.map_or("system", |r| lang.pick(r.label_zh(), r.label_en()));
+        let mut ctx = PageCtx::public(lang, lang.t(title_key), here);
+        ctx.user = Some(UserBar { display_name: p.display_name.clone(), role_label });
+        ctx.nav = nav;
+        ctx.csrf = page.csrf.clone();
+        ctx.flash = flash.and_then(|key| flash_text(lang, key)).map(|text| Flash { kind: "ok", text });
+        ctx
+    }
+
+    /// The context of a page shown to visitors who are not logged in.
+    pub fn public(lang: Lang, title: &str, here: &Uri) -> PageCtx {
+        PageCtx {
+            lang,
+            title: title.to_string(),
+            user: None,
+            nav: Vec::new(),
+            crumbs: Vec::new(),
+            flash: None,
+            csrf: String::new(),
+            here: here.path_and_query().map_or("/".into(), |p| p.as_str().to_string()),
+        }
+    }
+
+    pub fn t(&self, key: &str) -> &'static str {
+        self.lang.t(key)
+    }
+
+    pub fn crumb(mut self, key: &str, href: &str) -> PageCtx {
+        self.crumbs.push((self.lang.t(key).to_string(), href.to_string()));
+        self
+    }
+
+    pub fn crumb_text(mut self, text: &str, href: &str) -> PageCtx {
+        self.crumbs.push((text.to_string(), href.to_string()));
+        self
+    }
+
+    pub fn error(mut self, e: &ApiError) -> PageCtx {
+        self.flash = Some(Flash { kind: "error", text: message(self.lang, e) });
+        self
+    }
+
+    /// The code of the other language, for the switch.
+    pub fn other_lang(&self) -> &'static str {
+        if self.lang.is_en() { "zh" } else { "en" }
+    }
+
+    /// Picks a Chinese or English text.
+    pub fn pick<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
+        self.lang.pick(zh, en)
+    }
+}
+
+fn flash_text(lang: Lang, key: &str) -> Option<String> {
+    const ALLOWED: &[&str] = &[
+        "logout.done",
+        "register.done",
+        "password.changed",
+        "orgs.created",
+        "orgs.saved",
+        "users.saved",
+        "tokens.revoked_done",
+        "calendar.saved",
+        "flash.saved",
+    ];
+    ALLOWED.contains(&key).then(|| lang.t(key).to_string())
+}
+
+/// An error's message in the page's language.
+pub fn message(lang: Lang, e: &ApiError) -> String {
+    let text = lang.pick(&e.message.zh, &e.message.en);
+    match &e.field {
+        Some(f) if e.code == "invalid_input" => format!("{text} [{f}]"),
+        _ => text.to_string(),
+    }
+}
+
+/// Renders a template, or the error page if rendering fails.
+pub fn render<T: Template>(template: &T) -> Response {
+    match template.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template rendering failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+/// Like [`render`], with a status other than 200.
+pub fn render_status<T: Template>(status: StatusCode, template: &T) -> Response {
+    let mut response = render(template);
+    if response.status() == StatusCode::OK {
+        *response.status_mut() = status;
+    }
+    response
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    ctx: PageCtx,
+    status: u16,
+    heading: &'static str,
+    message: String,
+    missing: Option<String>,
+}
+
+/// The error page for a refused or failed page request.
+pub fn error_page(lang: Lang, e: ApiError) -> Response {
+    let heading = match e.status {
+        StatusCode::NOT_FOUND => lang.t("common.not_found"),
+        StatusCode::FORBIDDEN => lang.t("common.forbidden"),
+        _ => lang.t("common.error_title"),
+    };
+    let missing = e.missing_permission.map(|p| format!("{} ({})", lang.pick(p.label_zh(), p.label_en()), p.as_str()));
+    let page = ErrorPage {
+        ctx: PageCtx::public(lang, heading, &Uri::from_static("/")),
+        status: e.status.as_u16(),
+        heading,
+        message: message(lang, &e),
+        missing,
+    };
+    render_status(e.status, &page)
+}
+
+/// Anything no route matched: JSON under `/api/`, a page elsewhere.
+pub async fn not_found(uri: Uri, jar: CookieJar) -> Response {
+    if uri.path().starts_with("/api/") {
+        return ApiError::not_found_route().into_response();
+    }
+    error_page(lang_of(&jar), ApiError::new(StatusCode::NOT_FOUND, "not_found", "页面不存在", "page not found"))
+}
+
+/// Redirects after a successful form post (post/redirect/get), with a flash key.
+pub fn done(path: &str, flash: &str) -> Response {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    axum::response::Redirect::to(&format!("{path}{sep}flash={flash}")).into_response()
+}
+
+/// A relative path inside the site (never `//host`), or `/`.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_stays_on_the_site() {
+        assert_eq!(safe_next(Some("/admin/users?x=1")), "/admin/users?x=1");
+        assert_eq!(safe_next(Some("//evil.example/")), "/");
+        assert_eq!(safe_next(Some("https://evil.example/")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn only_known_flash_keys_are_shown() {
+        assert!(flash_text(Lang::Zh, "orgs.created").is_some());
+        assert!(flash_text(Lang::Zh, "<script>").is_none());
+        assert!(flash_text(Lang::Zh, "login.title").is_none());
+    }
+}

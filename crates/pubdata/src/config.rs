@@ -1,0 +1,129 @@
+//! Configuration: defaults < file < environment (`PUBDATA_*`) < command line. Unknown keys are
+//! refused wherever they come from; secrets never appear in what is printed.
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address and port to listen on.
+    pub listen: String,
+    /// Where the embedded SQLite database (and future files) live.
+    pub data_dir: PathBuf,
+    /// `postgres://…` to use PostgreSQL instead of SQLite in `data_dir`.
+    pub database_url: Option<String>,
+    /// PostgreSQL schema (created if missing); default `public`.
+    pub database_schema: Option<String>,
+    pub database_max_connections: u32,
+    /// `text` or `json`.
+    pub log_format: String,
+    /// A tracing filter, e.g. `info` or `pubdata_web=debug,info`; `RUST_LOG` overrides it.
+    pub log_level: String,
+    /// Lifetime of a web login, in hours.
+    pub session_hours: i64,
+    /// Lifetime of a token from `POST /api/v1/auth/login`, in hours.
+    pub api_session_hours: i64,
+    /// Mark cookies Secure: set when users reach pubdata over HTTPS.
+    pub cookie_secure: bool,
+    pub registration_open: bool,
+    /// Trust `X-Forwarded-For` (only behind a reverse proxy that sets it).
+    pub trust_proxy: bool,
+    /// The authority's name when the database is first created.
+    pub authority_name: String,
+    /// The most audit entries written in one group commit.
+    pub audit_batch_max: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("./pubdata-data"),
+            database_url: None,
+            database_schema: None,
+            database_max_connections: 16,
+            log_format: "text".into(),
+            log_level: "info".into(),
+            session_hours: 12,
+            api_session_hours: 12,
+            cookie_secure: false,
+            registration_open: true,
+            trust_proxy: false,
+            authority_name: pubdata_store::bootstrap::DEFAULT_AUTHORITY_NAME.into(),
+            audit_batch_max: 512,
+        }
+    }
+}
+
+/// Values given on the command line; only those present override.
+#[derive(Debug, Default, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+}
+
+impl Config {
+    /// Layers the sources. The file is `--config FILE`, else `PUBDATA_CONFIG`, else
+    /// `./pubdata.toml` if it exists.
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Config, String> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        let file = file.map(Path::to_path_buf).or_else(|| std::env::var_os("PUBDATA_CONFIG").map(PathBuf::from));
+        match file {
+            Some(f) if !f.exists() => return Err(format!("配置文件不存在 / config file not found: {}", f.display())),
+            Some(f) => figment = figment.merge(Toml::file_exact(f)),
+            None if Path::new("pubdata.toml").exists() => figment = figment.merge(Toml::file_exact("pubdata.toml")),
+            None => {}
+        }
+        // PUBDATA_TEST_* belong to the test suite and PUBDATA_CONFIG names the file.
+        let env = Env::prefixed("PUBDATA_").filter(|k| !k.as_str().starts_with("test_") && k.as_str() != "config");
+        figment = figment.merge(env).merge(Serialized::defaults(overrides));
+        figment.extract::<Config>().map_err(|e| format!("配置有误 / invalid configuration: {e}"))
+    }
+
+    pub fn store_options(&self) -> pubdata_store::StoreOptions {
+        let mut options = match &self.database_url {
+            Some(url) => pubdata_store::StoreOptions::new(url.clone()),
+            None => pubdata_store::StoreOptions::sqlite_file(&self.data_dir.join("pubdata.db")),
+        };
+        options.schema = self.database_schema.clone();
+        options.max_connections = self.database_max_connections;
+        options.audit_batch_max = self.audit_batch_max;
+        options
+    }
+
+    /// The configuration as it may be printed: the database password replaced.
+    pub fn redacted(&self) -> Config {
+        Config { database_url: self.database_url.as_deref().map(pubdata_store::redact_url), ..self.clone() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_line_beats_defaults_and_secrets_are_redacted() {
+        let o = Overrides { database_url: Some("postgres://u:hunter2@h/db".into()), ..Overrides::default() };
+        let c = Config::load(None, &o).unwrap();
+        assert_eq!(c.listen, "127.0.0.1:8080");
+        assert!(!format!("{:?}", c.redacted()).contains("hunter2"));
+    }
+
+    #[test]
+    fn unknown_keys_in_the_file_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("pubdata.toml");
+        std::fs::write(&f, "listen = \"0.0.0.0:9000\"\nlisten_port = 9000\n").unwrap();
+        let e = Config::load(Some(&f), &Overrides::default()).unwrap_err();
+        assert!(e.contains("listen_port"), "{e}");
+        std::fs::write(&f, "listen = \"0.0.0.0:9000\"\n").unwrap();
+        assert_eq!(Config::load(Some(&f), &Overrides::default()).unwrap().listen, "0.0.0.0:9000");
+    }
+}

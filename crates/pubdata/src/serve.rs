@@ -1,0 +1,96 @@
+//! `pubdata serve`: connect (migrating as needed), make sure the platform is initialised,
+//! optionally seed the demo district, and serve until interrupted.
+
+use crate::commands::{connect, logging};
+use crate::config::Config;
+use pubdata_store::identity::AuthSettings;
+use pubdata_store::{bootstrap, demo};
+use pubdata_web::{AppState, WebConfig};
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Instant;
+
+pub async fn run(config: Config, demo_mode: bool) -> Result<ExitCode, String> {
+    let started = Instant::now();
+    logging(&config);
+    tracing::info!(config = ?config.redacted(), "starting");
+    if config.database_url.is_none() {
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+            format!("无法创建数据目录 / cannot create the data directory {}: {e}", config.data_dir.display())
+        })?;
+    }
+    let store = connect(&config).await?;
+    let authority = if demo_mode { demo::DEMO_AUTHORITY_NAME } else { config.authority_name.as_str() };
+    let first = bootstrap::ensure_initialized(&store, authority, true)
+        .await
+        .map_err(|e| format!("初始化失败 / initialisation failed: {e}"))?;
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .map_err(|e| format!("无法监听 / cannot listen on {}: {e}", config.listen))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let url = format!("http://{addr}/");
+    // Secrets go to the operator's terminal once, never to the log.
+    if let Some(admin) = first {
+        println!("首次启动：已创建主管部门管理员 / first start: created the authority administrator");
+        println!("  用户名 username: {}", admin.username);
+        println!(
+            "  一次性密码 one-time password: {}  (首次登录须修改 / must be changed at first login)",
+            admin.password
+        );
+    }
+    if demo_mode {
+        let accounts = demo::seed(&store).await.map_err(|e| format!("演示数据失败 / demo seeding failed: {e}"))?;
+        println!(
+            "演示模式：以下账号仅在 --demo 运行时可用，密码每次启动更换 / demo accounts (only while running with --demo; new passwords at every start):"
+        );
+        for a in accounts {
+            println!("  {:<20} {:<22} {} · {}", a.username, a.password, a.role.label_zh(), a.organisation);
+        }
+    }
+    let web = WebConfig {
+        auth: AuthSettings {
+            web_session_ttl: time::Duration::hours(config.session_hours.clamp(1, 24 * 30)),
+            api_session_ttl: time::Duration::hours(config.api_session_hours.clamp(1, 24 * 30)),
+            demo_mode,
+        },
+        cookie_secure: config.cookie_secure,
+        registration_open: config.registration_open,
+        trust_proxy: config.trust_proxy,
+        ..WebConfig::default()
+    };
+    let app = pubdata_web::app(AppState::new(store.clone(), web));
+    println!(
+        "pubdata 已启动 / listening on {url}  ({} · {:.0} ms)",
+        store.url(),
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    tracing::info!(%url, "listening");
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown())
+        .await
+        .map_err(|e| format!("server error: {e}"))?;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
