@@ -10,7 +10,7 @@ use crate::identity::users::{self, UserFields};
 use pubdata_domain::audit::events;
 use pubdata_domain::calendar::{BUNDLED_CSV, BUNDLED_SOURCE, parse_csv};
 use pubdata_domain::identity::{
-    Caller, DisplayName, NewOrganisation, OrgKind, OrgName, Organisation, Password, Role, User, Username,
+    Caller, DisplayName, NewOrganisation, OrgKind, OrgName, Organisation, Password, PasswordHash, Role, User, Username,
     generate_one_time_password,
 };
 
@@ -28,23 +28,16 @@ pub struct FirstAdmin {
 /// administrator exists, creates `admin` with a one-time password and returns it.
 pub async fn ensure_initialized(store: &Store, authority_name: &str, create_admin: bool) -> Result<Option<FirstAdmin>> {
     let caller = Caller::system("bootstrap");
-    let one_time = generate_one_time_password();
-    let hash = Password::parse("password", &one_time, "")?.hash();
     let mut tx = store.begin().await?;
     tx.serialize_with_other_instances().await?;
     let authority = ensure_structure(&mut tx, &caller, authority_name).await?;
     let mut created = None;
     if create_admin && active_authority_admins(&mut tx).await? == 0 {
+        // Only on the very first start, so hashing inside the transaction costs nothing later.
+        let one_time = generate_one_time_password();
+        let hash = Password::parse("password", &one_time, "")?.hash();
         let username = free_username(&mut tx, "admin").await?;
-        let fields = UserFields {
-            username: &username,
-            display_name: &DisplayName::parse("平台管理员")?,
-            org_id: authority.id,
-            role: Role::AuthorityAdmin,
-            email: None,
-            phone: None,
-        };
-        let admin = users::insert(&mut tx, &fields, &hash, true, false).await?;
+        let admin = insert_admin(&mut tx, &username, &authority, &hash, true).await?;
         tx.record(caller.actor(), events::system_bootstrapped(&admin, &authority));
         created = Some(FirstAdmin { username: admin.username, password: one_time });
     }
@@ -60,18 +53,29 @@ pub async fn admin_init(store: &Store, username: &str, password: &str) -> Result
     let mut tx = store.begin().await?;
     tx.serialize_with_other_instances().await?;
     let authority = ensure_structure(&mut tx, &caller, DEFAULT_AUTHORITY_NAME).await?;
+    let admin = insert_admin(&mut tx, &username, &authority, &hash, false).await?;
+    tx.record(caller.actor(), events::user_created(&admin));
+    tx.commit().await?;
+    Ok(admin)
+}
+
+async fn insert_admin(
+    tx: &mut WriteTx,
+    username: &Username,
+    authority: &Organisation,
+    hash: &PasswordHash,
+    one_time: bool,
+) -> Result<User> {
+    let display_name = DisplayName::parse("平台管理员")?;
     let fields = UserFields {
-        username: &username,
-        display_name: &DisplayName::parse("平台管理员")?,
+        username,
+        display_name: &display_name,
         org_id: authority.id,
         role: Role::AuthorityAdmin,
         email: None,
         phone: None,
     };
-    let admin = users::insert(&mut tx, &fields, &hash, false, false).await?;
-    tx.record(caller.actor(), events::user_created(&admin));
-    tx.commit().await?;
-    Ok(admin)
+    users::insert(tx, &fields, hash, one_time, false).await
 }
 
 async fn ensure_structure(tx: &mut WriteTx, caller: &Caller, authority_name: &str) -> Result<Organisation> {

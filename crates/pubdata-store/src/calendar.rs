@@ -43,17 +43,23 @@ pub async fn load(store: &Store) -> Result<WorkCalendar> {
     Ok(WorkCalendar::new(parsed, years.into_iter().filter_map(|(y,)| i32::try_from(y).ok())))
 }
 
-/// One year's exceptional days and status. Requires `calendar.read`.
-pub async fn year(store: &Store, caller: &Caller, year: i32) -> Result<YearView> {
-    caller.principal.require(Permission::CalendarRead)?;
-    if !(2000..=2100).contains(&year) {
-        return Err(pubdata_domain::Error::invalid(
+fn check_year(year: i32) -> Result<()> {
+    if (2000..=2100).contains(&year) {
+        Ok(())
+    } else {
+        Err(pubdata_domain::Error::invalid(
             "year",
             "年份应在 2000 到 2100 之间",
             "the year must be between 2000 and 2100",
         )
-        .into());
+        .into())
     }
+}
+
+/// One year's exceptional days and status. Requires `calendar.read`.
+pub async fn year(store: &Store, caller: &Caller, year: i32) -> Result<YearView> {
+    caller.principal.require(Permission::CalendarRead)?;
+    check_year(year)?;
     let rows: Vec<(String, String, String)> =
         sqlx::query_as("SELECT day, kind, name FROM calendar_days WHERE day >= $1 AND day <= $2 ORDER BY day")
             .bind(format!("{year}-01-01"))
@@ -151,14 +157,7 @@ pub async fn remove_day(store: &Store, caller: &Caller, date: Date) -> Result<()
 /// notice. Requires `calendar.manage`.
 pub async fn set_year(store: &Store, caller: &Caller, year: i32, published: bool, source: &str) -> Result<()> {
     caller.principal.require(Permission::CalendarManage)?;
-    if !(2000..=2100).contains(&year) {
-        return Err(pubdata_domain::Error::invalid(
-            "year",
-            "年份应在 2000 到 2100 之间",
-            "the year must be between 2000 and 2100",
-        )
-        .into());
-    }
+    check_year(year)?;
     let source = source.trim();
     pubdata_domain::error::check_length("source", source, 1, 200)?;
     let mut tx = store.begin().await?;

@@ -82,7 +82,10 @@ impl Config {
             None => {}
         }
         // PUBDATA_TEST_* belong to the test suite and PUBDATA_CONFIG names the file.
-        let env = Env::prefixed("PUBDATA_").filter(|k| !k.as_str().starts_with("test_") && k.as_str() != "config");
+        let env = Env::prefixed("PUBDATA_").filter(|k| {
+            let k = k.as_str().to_ascii_lowercase();
+            !k.starts_with("test_") && k != "config"
+        });
         figment = figment.merge(env).merge(Serialized::defaults(overrides));
         figment.extract::<Config>().map_err(|e| format!("配置有误 / invalid configuration: {e}"))
     }

@@ -102,7 +102,7 @@ async fn activity(state: &AppState, page: &Page<perm::Authenticated>, role: Role
                     rows.extend(p.entries);
                 }
             }
-            rows.sort_by(|a, b| b.seq.cmp(&a.seq));
+            rows.sort_by_key(|r| std::cmp::Reverse(r.seq));
             rows.truncate(10);
             (rows, lang.t("home.recent_denials"))
         }

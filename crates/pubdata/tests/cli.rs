@@ -1,0 +1,215 @@
+//! The operator's command line, run as a real process: provisioning, first start, audit
+//! verification and export, tokens, the calendar, backups and start-up errors.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{pubdata, run, serve};
+
+fn data_dir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+fn dir_arg(d: &tempfile::TempDir) -> String {
+    d.path().to_string_lossy().to_string()
+}
+
+#[test]
+fn admin_init_reads_the_password_from_stdin_and_checks_it() {
+    let d = data_dir();
+    let weak = run(
+        pubdata(&["admin", "init", "--username", "ops", "--password-stdin", "--data-dir", &dir_arg(&d)]),
+        Some("short\n"),
+    );
+    assert_eq!(weak.code, 2, "{}", weak.stderr);
+    assert!(weak.stderr.contains("10 到 128") && weak.stderr.contains("10 to 128"), "{}", weak.stderr);
+    let ok = run(
+        pubdata(&["admin", "init", "--username", "ops", "--password-stdin", "--data-dir", &dir_arg(&d)]),
+        Some("Provision-2026!\n"),
+    );
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    let again = run(
+        pubdata(&["admin", "init", "--username", "ops", "--password-stdin", "--data-dir", &dir_arg(&d)]),
+        Some("Provision-2026!\n"),
+    );
+    assert_eq!(again.code, 2);
+    assert!(again.stderr.contains("username"), "{}", again.stderr);
+    // With an administrator provisioned, the first start creates none and prints no password.
+    let server = serve(pubdata(&["serve", "--listen", "127.0.0.1:0", "--data-dir", &dir_arg(&d)]));
+    assert!(server.banner.iter().all(|l| !l.contains("one-time")), "{:?}", server.banner);
+}
+
+#[test]
+fn first_start_prints_a_one_time_password_once() {
+    let d = data_dir();
+    let first = serve(pubdata(&["serve", "--listen", "127.0.0.1:0", "--data-dir", &dir_arg(&d)]));
+    let line = first.banner.iter().find(|l| l.contains("one-time password")).expect("one-time password printed");
+    assert!(line.split_whitespace().any(|w| w.len() == 19 && w.matches('-').count() == 3), "{line}");
+    drop(first);
+    let second = serve(pubdata(&["serve", "--listen", "127.0.0.1:0", "--data-dir", &dir_arg(&d)]));
+    assert!(second.banner.iter().all(|l| !l.contains("one-time")), "{:?}", second.banner);
+    assert!(d.path().join("pubdata.db").exists(), "SQLite lives in the data directory");
+}
+
+#[test]
+fn art_27_audit_verify_exits_1_with_the_position_of_tampering() {
+    let d = data_dir();
+    let init = run(
+        pubdata(&["admin", "init", "--username", "ops", "--password-stdin", "--data-dir", &dir_arg(&d)]),
+        Some("Provision-2026!\n"),
+    );
+    assert_eq!(init.code, 0, "{}", init.stderr);
+    let ok = run(pubdata(&["audit", "verify", "--data-dir", &dir_arg(&d)]), None);
+    assert_eq!(ok.code, 0, "{}{}", ok.stdout, ok.stderr);
+    assert!(ok.stdout.starts_with("OK"), "{}", ok.stdout);
+    // Someone with direct access to the database file edits an entry.
+    let db = d.path().join("pubdata.db");
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        use sqlx::Connection;
+        sqlx::any::install_default_drivers();
+        let mut c = sqlx::AnyConnection::connect(&format!("sqlite://{}", db.display())).await.unwrap();
+        sqlx::query("DROP TRIGGER audit_entries_no_update").execute(&mut c).await.unwrap();
+        sqlx::query("UPDATE audit_entries SET summary = '{}' WHERE seq = 2").execute(&mut c).await.unwrap();
+    });
+    let broken = run(pubdata(&["audit", "verify", "--data-dir", &dir_arg(&d)]), None);
+    assert_eq!(broken.code, 1, "{}{}", broken.stdout, broken.stderr);
+    assert!(broken.stdout.contains("position 2"), "{}", broken.stdout);
+}
+
+#[test]
+fn audit_export_writes_json_lines_within_the_bounds() {
+    let d = data_dir();
+    run(
+        pubdata(&["admin", "init", "--username", "ops", "--password-stdin", "--data-dir", &dir_arg(&d)]),
+        Some("Provision-2026!\n"),
+    );
+    let out = d.path().join("audit.jsonl");
+    let r = run(
+        pubdata(&[
+            "audit",
+            "export",
+            "--since",
+            "2020-01-01",
+            "--until",
+            "2099-12-31",
+            "--output",
+            &out.to_string_lossy(),
+            "--data-dir",
+            &dir_arg(&d),
+        ]),
+        None,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let text = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(lines.len() >= 4, "{text}");
+    assert_eq!(lines[0]["seq"], 1);
+    let none = run(pubdata(&["audit", "export", "--until", "2020-01-01", "--data-dir", &dir_arg(&d)]), None);
+    assert_eq!((none.code, none.stdout.as_str()), (0, ""));
+    let bad = run(pubdata(&["audit", "export", "--since", "last week", "--data-dir", &dir_arg(&d)]), None);
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("since"), "{}", bad.stderr);
+}
+
+#[test]
+fn tokens_calendar_and_backup_from_the_command_line() {
+    let d = data_dir();
+    run(
+        pubdata(&["admin", "init", "--username", "ops", "--password-stdin", "--data-dir", &dir_arg(&d)]),
+        Some("Provision-2026!\n"),
+    );
+    let token = run(
+        pubdata(&[
+            "token",
+            "create",
+            "--username",
+            "ops",
+            "--name",
+            "备份脚本",
+            "--scope",
+            "audit.export",
+            "--days",
+            "7",
+            "--data-dir",
+            &dir_arg(&d),
+        ]),
+        None,
+    );
+    assert_eq!(token.code, 0, "{}", token.stderr);
+    assert!(token.stdout.trim().starts_with("pdt_"), "{}", token.stdout);
+    let too_wide = run(
+        pubdata(&[
+            "token",
+            "create",
+            "--username",
+            "ops",
+            "--name",
+            "x",
+            "--scope",
+            "root.everything",
+            "--data-dir",
+            &dir_arg(&d),
+        ]),
+        None,
+    );
+    assert_eq!(too_wide.code, 2);
+
+    let csv = d.path().join("2027.csv");
+    std::fs::write(&csv, "date,kind,name\n2027-01-01,holiday,元旦\n2027-02-06,holiday,春节\n2027-02-30,holiday,春节\n")
+        .unwrap();
+    let bad = run(
+        pubdata(&["calendar", "import", &csv.to_string_lossy(), "--source", "test", "--data-dir", &dir_arg(&d)]),
+        None,
+    );
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("line 4"), "{}", bad.stderr);
+    std::fs::write(&csv, "date,kind,name\n2027-01-01,holiday,元旦\n2027-02-06,holiday,春节\n").unwrap();
+    let good = run(
+        pubdata(&[
+            "calendar",
+            "import",
+            &csv.to_string_lossy(),
+            "--source",
+            "国务院办公厅通知（测试）",
+            "--data-dir",
+            &dir_arg(&d),
+        ]),
+        None,
+    );
+    assert_eq!(good.code, 0, "{}", good.stderr);
+    assert!(good.stdout.contains("2027"), "{}", good.stdout);
+
+    let backup = d.path().join("copy.db");
+    let b = run(pubdata(&["backup", "--output", &backup.to_string_lossy(), "--data-dir", &dir_arg(&d)]), None);
+    assert_eq!(b.code, 0, "{}", b.stderr);
+    // The copy is a complete database whose chain verifies on its own.
+    let copy_dir = tempfile::tempdir().unwrap();
+    std::fs::copy(&backup, copy_dir.path().join("pubdata.db")).unwrap();
+    let verified = run(pubdata(&["audit", "verify", "--data-dir", &copy_dir.path().to_string_lossy()]), None);
+    assert_eq!(verified.code, 0, "{}{}", verified.stdout, verified.stderr);
+    let again = run(pubdata(&["backup", "--output", &backup.to_string_lossy(), "--data-dir", &dir_arg(&d)]), None);
+    assert_eq!(again.code, 2, "never overwrites");
+}
+
+#[test]
+fn an_unreachable_database_is_named_without_its_password() {
+    let r = run(pubdata(&["serve", "--database-url", "postgres://app:s3cret-pw@127.0.0.1:1/pubdata"]), None);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("postgres://app:***@127.0.0.1:1/pubdata"), "{}", r.stderr);
+    assert!(!r.stderr.contains("s3cret-pw"), "{}", r.stderr);
+}
+
+#[test]
+fn unknown_configuration_keys_are_refused() {
+    let d = data_dir();
+    let mut c = pubdata(&["serve", "--data-dir", &dir_arg(&d)]);
+    c.env("PUBDATA_LISTEN_PORT", "9000");
+    let r = run(c, None);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("listen_port"), "{}", r.stderr);
+    let file = d.path().join("pubdata.toml");
+    std::fs::write(&file, "listen = \"127.0.0.1:0\"\ndatabase_pasword = \"x\"\n").unwrap();
+    let r = run(pubdata(&["--config", &file.to_string_lossy(), "serve"]), None);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("database_pasword"), "{}", r.stderr);
+}
