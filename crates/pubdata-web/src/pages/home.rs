@@ -63,7 +63,9 @@ pub async fn home(
         false => None,
     };
     let (mut uncovered_years, mut covered_until) = (Vec::new(), None);
-    if p.has(Permission::CalendarRead)
+    // Only those who can enter a missing year's holidays need the reminder on their home page;
+    // everyone else sees the warning next to the deadlines it affects.
+    if p.has(Permission::CalendarManage)
         && let Ok(cal) = calendar::load(&state.store).await
     {
         let this_year = pubdata_domain::timefmt::now().year();

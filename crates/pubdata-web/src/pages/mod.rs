@@ -130,7 +130,7 @@ impl PageCtx {
             crumbs: Vec::new(),
             flash: None,
             csrf: String::new(),
-            here: here.path_and_query().map_or("/".into(), |p| p.as_str().to_string()),
+            here: without_flash(here),
         }
     }
 
@@ -162,6 +162,13 @@ impl PageCtx {
     pub fn pick<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
         self.lang.pick(zh, en)
     }
+}
+
+/// The path and query to come back to, without a flash message (which was meant once).
+fn without_flash(uri: &Uri) -> String {
+    let query: Vec<&str> =
+        uri.query().unwrap_or("").split('&').filter(|p| !p.is_empty() && !p.starts_with("flash=")).collect();
+    if query.is_empty() { uri.path().to_string() } else { format!("{}?{}", uri.path(), query.join("&")) }
 }
 
 fn flash_text(lang: Lang, key: &str) -> Option<String> {
@@ -269,6 +276,13 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example/")), "/");
         assert_eq!(safe_next(Some("/\\evil.example")), "/");
         assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn the_language_switch_does_not_repeat_a_flash_message() {
+        assert_eq!(without_flash(&Uri::from_static("/admin/users?flash=users.saved")), "/admin/users");
+        assert_eq!(without_flash(&Uri::from_static("/calendar?year=2026&flash=calendar.saved")), "/calendar?year=2026");
+        assert_eq!(without_flash(&Uri::from_static("/audit?actor=a")), "/audit?actor=a");
     }
 
     #[test]

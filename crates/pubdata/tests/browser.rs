@@ -1,0 +1,531 @@
+//! The pages as a person uses them: a real Chromium, driven through chromedriver, against the
+//! whole application served in-process on a fresh SQLite database. Proves that logging in, the
+//! forced change of a one-time password, logging out and the language switch work in a browser
+//! (cookies, redirects, CSRF tokens in forms), not only in handler tests.
+//!
+//! The tests are compiled as ignored unless `/usr/bin/chromium` and `/usr/bin/chromedriver`
+//! exist (see `build.rs`, which sets the `pubdata_browser` cfg).
+//!
+//! chromedriver is spoken to over plain HTTP with `reqwest`: the few W3C WebDriver calls the
+//! scenarios need are a small client below, which keeps another HTTP stack out of the build.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use pubdata_domain::identity::{AgencyCategory, Caller, NewOrganisation, OrgKind, OrgName, Role};
+use pubdata_store::bootstrap;
+use pubdata_store::identity::{NewUserInput, orgs, users};
+use pubdata_testkit::TestDb;
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::io::{Read, Write};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const ADMIN: &str = "browser-admin";
+const ADMIN_PASSWORD: &str = "Browser-Test-2026";
+const OFFICER: &str = "browser-officer";
+const OFFICER_NEW_PASSWORD: &str = "Officer-Changed-2026";
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// How long to wait for a page or an element before failing.
+const PATIENCE: Duration = Duration::from_secs(20);
+/// The W3C WebDriver key of an element reference.
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+// ---------------------------------------------------------------------------------------------
+// The scenarios
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(pubdata_browser), ignore = "install chromium and chromium-driver to run the browser test")]
+async fn a_person_logs_in_through_the_page_and_reaches_their_role_home() {
+    let site = Site::start().await;
+    let browser = Browser::start().await;
+
+    browser.goto(&site.url("/login")).await;
+    browser.fill("#username", ADMIN).await;
+    browser.fill("#password", ADMIN_PASSWORD).await;
+    browser.click("#login-submit").await;
+
+    browser.wait_for_path("/").await;
+    assert_eq!(browser.wait_for_text("#home-role", "主管部门管理员").await, "主管部门管理员");
+    assert_eq!(browser.text("#current-role").await, "主管部门管理员");
+    for entry in ["/admin/organisations", "/admin/users", "/audit", "/calendar", "/account/tokens"] {
+        assert!(
+            browser.exists(&format!("nav.main a[href=\"{entry}\"]")).await,
+            "the administrator's navigation lacks {entry}"
+        );
+    }
+    std::fs::write("/tmp/home.png", browser.screenshot().await).expect("writing /tmp/home.png");
+
+    browser.click("#logout").await;
+    browser.wait_for_path("/login").await;
+    assert_eq!(browser.wait_for_text("#flash", "您已安全退出。").await, "您已安全退出。");
+    // The session is gone: the home page sends the visitor back to the login page.
+    browser.goto(&site.url("/")).await;
+    browser.wait_for_path("/login").await;
+    assert!(browser.exists("#login-form").await);
+
+    browser.quit().await;
+    site.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(pubdata_browser), ignore = "install chromium and chromium-driver to run the browser test")]
+async fn a_one_time_password_must_be_changed_through_the_page_before_anything_else() {
+    let site = Site::start().await;
+    let browser = Browser::start().await;
+
+    browser.goto(&site.url("/login")).await;
+    browser.fill("#username", OFFICER).await;
+    browser.fill("#password", &site.officer_one_time_password).await;
+    browser.click("#login-submit").await;
+
+    browser.wait_for_path("/account/password").await;
+    assert!(browser.displayed("#must-change").await, "the must-change notice is not visible");
+    // Nothing else is reachable before the password is changed.
+    browser.goto(&site.url("/")).await;
+    browser.wait_for_path("/account/password").await;
+    assert!(browser.displayed("#must-change").await);
+
+    browser.fill("#current_password", &site.officer_one_time_password).await;
+    browser.fill("#new_password", OFFICER_NEW_PASSWORD).await;
+    browser.fill("#new_password_repeat", OFFICER_NEW_PASSWORD).await;
+    browser.click("#password-submit").await;
+
+    browser.wait_for_path("/").await;
+    assert_eq!(browser.wait_for_text("#home-role", "单位数据专员").await, "单位数据专员");
+    assert_eq!(browser.text("#flash").await, "密码已修改。");
+    assert!(!browser.exists("nav.main a[href=\"/admin/users\"]").await, "an officer sees user administration");
+
+    browser.click("a.lang").await;
+    assert_eq!(browser.wait_for_text("#home-role", "Agency data officer").await, "Agency data officer");
+    browser.wait_for_path("/").await;
+    assert_eq!(browser.text("#current-role").await, "Agency data officer");
+
+    browser.quit().await;
+    site.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(pubdata_browser), ignore = "install chromium and chromium-driver to run the browser test")]
+async fn a_wrong_password_through_the_page_shows_only_the_generic_failure() {
+    const FAILED: &str = "用户名或密码错误。";
+    let site = Site::start().await;
+    let browser = Browser::start().await;
+
+    // A known user with a wrong password, and a user who does not exist: the same answer.
+    for username in [ADMIN, "nobody-here"] {
+        browser.goto(&site.url("/login")).await;
+        browser.fill("#username", username).await;
+        browser.fill("#password", "Wrong-Password-2026").await;
+        browser.click("#login-submit").await;
+
+        assert_eq!(browser.wait_for_text("#flash", FAILED).await, FAILED, "for {username}");
+        assert_eq!(browser.path().await, "/login");
+        assert_eq!(browser.navigation_status().await, Some(401));
+        assert!(!browser.exists("#current-user").await, "nobody is logged in");
+        assert_eq!(browser.value("#username").await, username, "the username is kept for another try");
+        assert_eq!(browser.value("#password").await, "", "the password is not sent back");
+    }
+
+    browser.quit().await;
+    site.finish().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The application
+// ---------------------------------------------------------------------------------------------
+
+/// The application on a fresh database, with an authority administrator (`ADMIN`) and an
+/// agency data officer (`OFFICER`) who still has a generated one-time password.
+struct Site {
+    db: TestDb,
+    base: String,
+    server: tokio::task::JoinHandle<()>,
+    officer_one_time_password: String,
+}
+
+impl Site {
+    async fn start() -> Site {
+        let db = TestDb::sqlite().await;
+        let store = db.store.clone();
+        bootstrap::admin_init(&store, ADMIN, ADMIN_PASSWORD).await.unwrap();
+
+        let system = Caller::system("browser-test");
+        let authority =
+            orgs::list(&store, &system).await.unwrap().into_iter().find(|o| o.kind == OrgKind::Authority).unwrap();
+        let agency = NewOrganisation::new(
+            Some(authority.id),
+            OrgKind::Agency,
+            Some(AgencyCategory::Department),
+            OrgName::parse("浏览器测试局", Some("Browser Test Bureau")).unwrap(),
+            None,
+        )
+        .unwrap();
+        let agency = orgs::create(&store, &system, agency).await.unwrap();
+        let officer = NewUserInput {
+            username: OFFICER.into(),
+            display_name: "浏览器测试·数据专员".into(),
+            org_id: agency.id.0,
+            role: Role::AgencyDataOfficer.as_str().into(),
+            password: None,
+            ..Default::default()
+        };
+        let (_, one_time) = users::create(&store, &system, officer).await.unwrap();
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = pubdata_web::app(pubdata_web::AppState::new(store, pubdata_web::WebConfig::default()));
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+        });
+        Site {
+            db,
+            base: format!("http://{addr}"),
+            server,
+            officer_one_time_password: one_time.expect("a one-time password for a user created without one"),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn finish(self) {
+        self.server.abort();
+        let _ = self.server.await;
+        self.db.finish().await;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The browser: a minimal W3C WebDriver client
+// ---------------------------------------------------------------------------------------------
+
+/// A headless Chromium session through a chromedriver child process of this test. Dropping it
+/// (also when the test fails) ends the session and kills chromedriver and what it started.
+struct Browser {
+    http: reqwest::Client,
+    driver: Child,
+    port: u16,
+    /// `http://127.0.0.1:<port>/session/<id>`, once the session exists.
+    session: Option<(String, String)>,
+    /// The browser profile and chromedriver's log; removed after the processes are gone.
+    dir: tempfile::TempDir,
+}
+
+/// A refused WebDriver command: the error code and the first line of the message.
+#[derive(Debug)]
+struct WebDriverError {
+    error: String,
+    message: String,
+}
+
+impl std::fmt::Display for WebDriverError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.error, self.message)
+    }
+}
+
+impl Browser {
+    async fn start() -> Browser {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let mut command = Command::new(CHROMEDRIVER);
+        command
+            .arg(format!("--port={port}"))
+            .arg(format!("--log-path={}", dir.path().join("chromedriver.log").display()))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        // A process group of its own, so that the browser it starts can be ended with it.
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let driver = command.spawn().unwrap_or_else(|e| panic!("cannot start {CHROMEDRIVER}: {e}"));
+        let http = reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(60)).build().unwrap();
+        let mut browser = Browser { http, driver, port, session: None, dir };
+
+        let started = Instant::now();
+        loop {
+            if let Ok(Some(status)) = browser.driver.try_wait() {
+                panic!("chromedriver exited at start with {status}");
+            }
+            let ready = browser.http.get(format!("http://127.0.0.1:{port}/status")).send().await;
+            if let Ok(r) = ready
+                && let Ok(v) = r.json::<Value>().await
+                && v["value"]["ready"] == json!(true)
+            {
+                break;
+            }
+            assert!(started.elapsed() < PATIENCE, "chromedriver did not become ready on port {port}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+
+        let profile = browser.dir.path().join("profile");
+        let args = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+            "--no-proxy-server",
+            "--window-size=1280,1000",
+            &format!("--user-data-dir={}", profile.display()),
+        ];
+        let capabilities = json!({
+            "capabilities": {
+                "alwaysMatch": {
+                    "browserName": "chrome",
+                    "pageLoadStrategy": "normal",
+                    "goog:chromeOptions": { "binary": CHROMIUM, "args": args },
+                }
+            }
+        });
+        let created = browser
+            .request(Method::POST, &format!("http://127.0.0.1:{port}/session"), Some(capabilities))
+            .await
+            .unwrap_or_else(|e| panic!("chromedriver could not start Chromium: {e}"));
+        let id = created["sessionId"].as_str().expect("a session id").to_string();
+        browser.session = Some((format!("http://127.0.0.1:{port}/session/{id}"), id));
+        browser
+            .command(Method::POST, "/timeouts", Some(json!({ "pageLoad": 30_000, "script": 10_000, "implicit": 0 })))
+            .await
+            .unwrap();
+        browser
+    }
+
+    /// Ends the session (closing Chromium); Drop then stops chromedriver.
+    async fn quit(mut self) {
+        if let Some((url, _)) = self.session.take() {
+            self.request(Method::DELETE, &url, None).await.expect("ending the browser session");
+        }
+    }
+
+    async fn request(&self, method: Method, url: &str, body: Option<Value>) -> Result<Value, WebDriverError> {
+        let mut req = self.http.request(method, url);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let response =
+            req.send().await.map_err(|e| WebDriverError { error: "transport".into(), message: e.to_string() })?;
+        let ok = response.status().is_success();
+        let value: Value =
+            response.json().await.map_err(|e| WebDriverError { error: "transport".into(), message: e.to_string() })?;
+        let value = value.get("value").cloned().unwrap_or(Value::Null);
+        if ok {
+            Ok(value)
+        } else {
+            Err(WebDriverError {
+                error: value["error"].as_str().unwrap_or("unknown error").to_string(),
+                message: value["message"].as_str().unwrap_or_default().lines().next().unwrap_or_default().to_string(),
+            })
+        }
+    }
+
+    async fn command(&self, method: Method, path: &str, body: Option<Value>) -> Result<Value, WebDriverError> {
+        let (session, _) = self.session.as_ref().expect("a browser session");
+        self.request(method, &format!("{session}{path}"), body).await
+    }
+
+    async fn goto(&self, url: &str) {
+        self.command(Method::POST, "/url", Some(json!({ "url": url }))).await.unwrap();
+    }
+
+    /// The path of the page the browser shows, without the query.
+    async fn path(&self) -> String {
+        let url = self.command(Method::GET, "/url", None).await.unwrap();
+        let url = url.as_str().unwrap_or_default();
+        let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+        let path = after_scheme.find('/').map_or("/", |i| &after_scheme[i..]);
+        path.split(['?', '#']).next().unwrap_or("/").to_string()
+    }
+
+    async fn wait_for_path(&self, expected: &str) {
+        let started = Instant::now();
+        loop {
+            let path = self.path().await;
+            if path == expected && self.ready().await {
+                return;
+            }
+            assert!(started.elapsed() < PATIENCE, "expected to reach {expected}, the browser is on {path}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn ready(&self) -> bool {
+        let state = self.execute("return document.readyState").await;
+        state == json!("complete")
+    }
+
+    async fn find(&self, css: &str) -> Result<String, WebDriverError> {
+        let found =
+            self.command(Method::POST, "/element", Some(json!({ "using": "css selector", "value": css }))).await?;
+        Ok(found[ELEMENT_KEY].as_str().expect("an element reference").to_string())
+    }
+
+    async fn wait_for(&self, css: &str) -> String {
+        let started = Instant::now();
+        loop {
+            match self.find(css).await {
+                Ok(element) => return element,
+                Err(e) => assert!(
+                    started.elapsed() < PATIENCE,
+                    "{css} did not appear on {} ({e}); the page:\n{}",
+                    self.path().await,
+                    self.source().await
+                ),
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn exists(&self, css: &str) -> bool {
+        let found =
+            self.command(Method::POST, "/elements", Some(json!({ "using": "css selector", "value": css }))).await;
+        found.unwrap().as_array().is_some_and(|a| !a.is_empty())
+    }
+
+    async fn fill(&self, css: &str, text: &str) {
+        let element = self.wait_for(css).await;
+        self.command(Method::POST, &format!("/element/{element}/clear"), Some(json!({}))).await.unwrap();
+        self.command(Method::POST, &format!("/element/{element}/value"), Some(json!({ "text": text }))).await.unwrap();
+    }
+
+    async fn click(&self, css: &str) {
+        let element = self.wait_for(css).await;
+        self.command(Method::POST, &format!("/element/{element}/click"), Some(json!({}))).await.unwrap();
+    }
+
+    async fn text(&self, css: &str) -> String {
+        let element = self.wait_for(css).await;
+        let text = self.command(Method::GET, &format!("/element/{element}/text"), None).await.unwrap();
+        text.as_str().unwrap_or_default().trim().to_string()
+    }
+
+    /// Waits until `css` shows `expected` and returns what it shows (the last text seen, when
+    /// the wait runs out, so that the assertion after it reports the difference).
+    async fn wait_for_text(&self, css: &str, expected: &str) -> String {
+        let started = Instant::now();
+        loop {
+            let shown = match self.find(css).await {
+                Ok(element) => match self.command(Method::GET, &format!("/element/{element}/text"), None).await {
+                    Ok(t) => t.as_str().unwrap_or_default().trim().to_string(),
+                    Err(_) => String::new(), // replaced by the next page meanwhile
+                },
+                Err(_) => String::new(),
+            };
+            if shown == expected || started.elapsed() >= PATIENCE {
+                return shown;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn value(&self, css: &str) -> String {
+        let element = self.wait_for(css).await;
+        let value = self.command(Method::GET, &format!("/element/{element}/property/value"), None).await.unwrap();
+        value.as_str().unwrap_or_default().to_string()
+    }
+
+    async fn displayed(&self, css: &str) -> bool {
+        let element = self.wait_for(css).await;
+        let shown = self.command(Method::GET, &format!("/element/{element}/displayed"), None).await.unwrap();
+        shown == json!(true)
+    }
+
+    async fn execute(&self, script: &str) -> Value {
+        self.command(Method::POST, "/execute/sync", Some(json!({ "script": script, "args": [] }))).await.unwrap()
+    }
+
+    /// The HTTP status of the response that produced the current page, as the browser saw it.
+    async fn navigation_status(&self) -> Option<u64> {
+        self.execute("const n = performance.getEntriesByType('navigation')[0]; return n ? n.responseStatus : null")
+            .await
+            .as_u64()
+    }
+
+    async fn source(&self) -> String {
+        match self.command(Method::GET, "/source", None).await {
+            Ok(v) => v.as_str().unwrap_or_default().to_string(),
+            Err(e) => format!("(no page source: {e})"),
+        }
+    }
+
+    /// A PNG of the visible part of the page.
+    async fn screenshot(&self) -> Vec<u8> {
+        let png = self.command(Method::GET, "/screenshot", None).await.unwrap();
+        base64_decode(png.as_str().expect("a base64 screenshot"))
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        // The session is still open when the test failed: close Chromium through chromedriver.
+        // This runs inside the runtime, so a plain blocking request it is.
+        if let Some((_, id)) = self.session.take() {
+            let _ = delete_session_blocking(self.port, &id);
+        }
+        if std::thread::panicking()
+            && let Ok(log) = std::fs::read_to_string(self.dir.path().join("chromedriver.log"))
+        {
+            let tail: Vec<&str> = log.lines().rev().take(40).collect();
+            eprintln!("--- the end of chromedriver's log ---");
+            for line in tail.into_iter().rev() {
+                eprintln!("{line}");
+            }
+        }
+        // Whatever is left of chromedriver's process group (the group id is its process id).
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.driver.id())])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn delete_session_blocking(port: u16, id: &str) -> std::io::Result<()> {
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    stream.set_write_timeout(Some(Duration::from_secs(10)))?;
+    write!(stream, "DELETE /session/{id} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n")?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response)?;
+    Ok(())
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Standard base64 (WebDriver screenshots), ignoring padding and line breaks.
+fn base64_decode(text: &str) -> Vec<u8> {
+    fn sextet(c: u8) -> u32 {
+        match c {
+            b'A'..=b'Z' => u32::from(c - b'A'),
+            b'a'..=b'z' => u32::from(c - b'a') + 26,
+            b'0'..=b'9' => u32::from(c - b'0') + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => panic!("not base64: {:?}", c as char),
+        }
+    }
+    let digits: Vec<u8> = text.bytes().filter(|c| !matches!(c, b'=' | b'\n' | b'\r')).collect();
+    let mut out = Vec::with_capacity(digits.len() * 3 / 4);
+    for chunk in digits.chunks(4) {
+        let bits = chunk.iter().enumerate().fold(0u32, |acc, (i, &c)| acc | (sextet(c) << (18 - 6 * i)));
+        out.extend_from_slice(&bits.to_be_bytes()[1..chunk.len()]);
+    }
+    out
+}
+
+#[test]
+fn base64_decodes_what_webdriver_sends() {
+    assert_eq!(base64_decode("aGVsbG8="), b"hello");
+    assert_eq!(base64_decode("aGVsbG8hIQ=="), b"hello!!");
+    assert_eq!(base64_decode("aGVs\nbG8h"), b"hello!");
+}
