@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod calendar;
+pub mod catalog;
 pub mod error;
 pub mod identifiers;
 pub mod identity;

@@ -44,6 +44,22 @@ pub enum Action {
     CalendarYearSet,
     #[serde(rename = "calendar.import")]
     CalendarImport,
+    #[serde(rename = "catalog.create")]
+    CatalogCreate,
+    #[serde(rename = "catalog.update")]
+    CatalogUpdate,
+    #[serde(rename = "catalog.review")]
+    CatalogReview,
+    #[serde(rename = "catalog.import")]
+    CatalogImport,
+    #[serde(rename = "catalog.export")]
+    CatalogExport,
+    #[serde(rename = "project.create")]
+    ProjectCreate,
+    #[serde(rename = "project.update")]
+    ProjectUpdate,
+    #[serde(rename = "project.report")]
+    ProjectReport,
     #[serde(rename = "audit.verify")]
     AuditVerify,
     #[serde(rename = "audit.export")]
@@ -72,6 +88,14 @@ impl Action {
             Action::CalendarDayRemove => "calendar.day_remove",
             Action::CalendarYearSet => "calendar.year_set",
             Action::CalendarImport => "calendar.import",
+            Action::CatalogCreate => "catalog.create",
+            Action::CatalogUpdate => "catalog.update",
+            Action::CatalogReview => "catalog.review",
+            Action::CatalogImport => "catalog.import",
+            Action::CatalogExport => "catalog.export",
+            Action::ProjectCreate => "project.create",
+            Action::ProjectUpdate => "project.update",
+            Action::ProjectReport => "project.report",
             Action::AuditVerify => "audit.verify",
             Action::AuditExport => "audit.export",
         }

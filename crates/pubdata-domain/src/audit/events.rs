@@ -156,6 +156,77 @@ pub fn calendar_imported(days: usize, years: &[i32], source: &str) -> AuditEvent
     event(Action::CalendarImport, "calendar", None, json!({ "days": days, "years": years, "source": source }))
 }
 
+/// A resource was registered (as a draft).
+pub fn catalog_created(resource_id: i64, name: &str, provider_org_id: i64, project_id: Option<i64>) -> AuditEvent {
+    event(
+        Action::CatalogCreate,
+        "resource",
+        Some(resource_id.to_string()),
+        json!({ "name": name, "provider_org_id": provider_org_id, "project_id": project_id }),
+    )
+}
+
+/// A resource's registration changed; `changes` lists the fields (from `catalog::diff`).
+/// `version` is set when the change took effect at once as a new published version.
+pub fn catalog_updated(resource_id: i64, changes: &[String], reason: &str, version: Option<i64>) -> AuditEvent {
+    event(
+        Action::CatalogUpdate,
+        "resource",
+        Some(resource_id.to_string()),
+        json!({ "changed": changes, "reason": reason, "version": version }),
+    )
+}
+
+/// A review step: `action` taken, from one state to the next, with the reviewer's comment;
+/// `version` is set when the step published a version.
+pub fn catalog_reviewed(
+    resource_id: i64,
+    action: &str,
+    from: &str,
+    to: &str,
+    comment: &str,
+    version: Option<i64>,
+) -> AuditEvent {
+    event(
+        Action::CatalogReview,
+        "resource",
+        Some(resource_id.to_string()),
+        json!({ "action": action, "from": from, "to": to, "comment": comment, "version": version }),
+    )
+}
+
+/// A catalog file was imported: how many resources were created, and how many rows refused.
+pub fn catalog_imported(format: &str, file: &str, created: usize, refused: usize) -> AuditEvent {
+    event(
+        Action::CatalogImport,
+        "catalog",
+        None,
+        json!({ "format": format, "file": file, "created": created, "refused": refused }),
+    )
+}
+
+/// A catalog was exported (`scope` is `district`, an organisation id, or `all`).
+pub fn catalog_exported(format: &str, scope: &str, resources: usize) -> AuditEvent {
+    event(Action::CatalogExport, "catalog", None, json!({ "format": format, "scope": scope, "resources": resources }))
+}
+
+pub fn project_created(project_id: i64, name: &str, agency_id: i64) -> AuditEvent {
+    event(
+        Action::ProjectCreate,
+        "it_project",
+        Some(project_id.to_string()),
+        json!({ "name": name, "agency_id": agency_id }),
+    )
+}
+
+pub fn project_updated(project_id: i64, summary: Value) -> AuditEvent {
+    event(Action::ProjectUpdate, "it_project", Some(project_id.to_string()), summary)
+}
+
+pub fn project_reported(project_id: i64, passed: bool) -> AuditEvent {
+    event(Action::ProjectReport, "it_project", Some(project_id.to_string()), json!({ "passed": passed }))
+}
+
 /// `result` is `ok` or the break's description.
 pub fn audit_verified(entries: i64, result: &str) -> AuditEvent {
     event(Action::AuditVerify, "audit_chain", None, json!({ "entries": entries, "result": result }))

@@ -41,10 +41,25 @@ pub enum Permission {
     /// Edit the working-day calendar (holidays, make-up working days).
     #[serde(rename = "calendar.manage")]
     CalendarManage,
+    /// See the published district catalog (and one's own agency's drafts).
+    #[serde(rename = "catalog.read")]
+    CatalogRead,
+    /// Register and edit resources, submit them for review, import catalogs (Art.7).
+    #[serde(rename = "catalog.compile")]
+    CatalogCompile,
+    /// Record the providing agency's opinion on a resource another compiled (Art.7).
+    #[serde(rename = "catalog.confirm")]
+    CatalogConfirm,
+    /// Approve, publish or return resources for the district catalog (Art.7).
+    #[serde(rename = "catalog.review")]
+    CatalogReview,
+    /// Register government IT projects and their catalogs, produce acceptance reports (Art.8).
+    #[serde(rename = "project.manage")]
+    ProjectManage,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 12] = [
+    pub const ALL: [Permission; 17] = [
         Permission::AccountSelf,
         Permission::TokenManageOwn,
         Permission::OrgRead,
@@ -57,6 +72,11 @@ impl Permission {
         Permission::AuditExport,
         Permission::CalendarRead,
         Permission::CalendarManage,
+        Permission::CatalogRead,
+        Permission::CatalogCompile,
+        Permission::CatalogConfirm,
+        Permission::CatalogReview,
+        Permission::ProjectManage,
     ];
 
     /// The stable name used in the API, in tokens' scopes and in refusals.
@@ -74,6 +94,11 @@ impl Permission {
             Permission::AuditExport => "audit.export",
             Permission::CalendarRead => "calendar.read",
             Permission::CalendarManage => "calendar.manage",
+            Permission::CatalogRead => "catalog.read",
+            Permission::CatalogCompile => "catalog.compile",
+            Permission::CatalogConfirm => "catalog.confirm",
+            Permission::CatalogReview => "catalog.review",
+            Permission::ProjectManage => "project.manage",
         }
     }
 
@@ -96,6 +121,11 @@ impl Permission {
             Permission::AuditExport => "导出审计记录",
             Permission::CalendarRead => "查看工作日历",
             Permission::CalendarManage => "维护工作日历",
+            Permission::CatalogRead => "查看数据目录",
+            Permission::CatalogCompile => "编制本单位目录",
+            Permission::CatalogConfirm => "确认提供方意见",
+            Permission::CatalogReview => "审核发布全区目录",
+            Permission::ProjectManage => "管理政务信息化项目",
         }
     }
 
@@ -113,6 +143,11 @@ impl Permission {
             Permission::AuditExport => "export the audit trail",
             Permission::CalendarRead => "view the working-day calendar",
             Permission::CalendarManage => "edit the working-day calendar",
+            Permission::CatalogRead => "view the data catalog",
+            Permission::CatalogCompile => "compile one's agency's catalog",
+            Permission::CatalogConfirm => "record the providing agency's opinion",
+            Permission::CatalogReview => "review and publish the district catalog",
+            Permission::ProjectManage => "manage government IT projects",
         }
     }
 }

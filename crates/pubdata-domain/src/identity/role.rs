@@ -100,17 +100,54 @@ impl Role {
                 P::AuditExport,
                 P::CalendarRead,
                 P::CalendarManage,
+                P::CatalogRead,
+                P::CatalogCompile,
+                P::CatalogReview,
+                P::ProjectManage,
             ],
-            Role::AuthorityStaff => {
-                &[P::AccountSelf, P::TokenManageOwn, P::OrgRead, P::UserRead, P::CalendarRead, P::CalendarManage]
-            }
-            Role::AgencyAdmin => {
-                &[P::AccountSelf, P::TokenManageOwn, P::OrgRead, P::UserRead, P::UserManageAgency, P::CalendarRead]
-            }
-            Role::AgencyDataOfficer => &[P::AccountSelf, P::TokenManageOwn, P::OrgRead, P::CalendarRead],
-            Role::AccountableHead => {
-                &[P::AccountSelf, P::TokenManageOwn, P::OrgRead, P::UserRead, P::AuditRead, P::CalendarRead]
-            }
+            // The authority compiles on agencies' behalf too (e.g. an IT project's preliminary catalog).
+            Role::AuthorityStaff => &[
+                P::AccountSelf,
+                P::TokenManageOwn,
+                P::OrgRead,
+                P::UserRead,
+                P::CalendarRead,
+                P::CalendarManage,
+                P::CatalogRead,
+                P::CatalogCompile,
+                P::CatalogReview,
+                P::ProjectManage,
+            ],
+            Role::AgencyAdmin => &[
+                P::AccountSelf,
+                P::TokenManageOwn,
+                P::OrgRead,
+                P::UserRead,
+                P::UserManageAgency,
+                P::CalendarRead,
+                P::CatalogRead,
+                P::CatalogCompile,
+                P::CatalogConfirm,
+            ],
+            Role::AgencyDataOfficer => &[
+                P::AccountSelf,
+                P::TokenManageOwn,
+                P::OrgRead,
+                P::CalendarRead,
+                P::CatalogRead,
+                P::CatalogCompile,
+                P::CatalogConfirm,
+            ],
+            Role::AccountableHead => &[
+                P::AccountSelf,
+                P::TokenManageOwn,
+                P::OrgRead,
+                P::UserRead,
+                P::AuditRead,
+                P::CalendarRead,
+                P::CatalogRead,
+                P::CatalogConfirm,
+            ],
             // Read-only oversight: sees everything security-relevant, changes nothing but itself.
             Role::Supervisor => &[
                 P::AccountSelf,
@@ -121,8 +158,9 @@ impl Role {
                 P::AuditVerify,
                 P::AuditExport,
                 P::CalendarRead,
+                P::CatalogRead,
             ],
-            Role::ServiceUnit => &[P::AccountSelf, P::TokenManageOwn, P::OrgRead, P::CalendarRead],
+            Role::ServiceUnit => &[P::AccountSelf, P::TokenManageOwn, P::OrgRead, P::CalendarRead, P::CatalogRead],
             Role::PublicUser => EVERYONE,
         }
     }
@@ -163,7 +201,16 @@ mod tests {
 
     #[test]
     fn art_5_supervisor_is_read_only() {
-        let writes = [P::OrgManage, P::UserManage, P::UserManageAgency, P::CalendarManage];
+        let writes = [
+            P::OrgManage,
+            P::UserManage,
+            P::UserManageAgency,
+            P::CalendarManage,
+            P::CatalogCompile,
+            P::CatalogConfirm,
+            P::CatalogReview,
+            P::ProjectManage,
+        ];
         for p in writes {
             assert!(!Role::Supervisor.grants(p), "supervisor must not hold {p}");
         }
