@@ -19,6 +19,9 @@ pub enum Error {
     /// The account's password was generated and must be changed before anything else.
     #[error("password change required")]
     PasswordChangeRequired,
+    /// A registration with several problems, each naming its field (e.g. a catalog resource).
+    #[error("{} problem(s), first: {}", .0.len(), .0.first().map(|p| p.field.as_str()).unwrap_or(""))]
+    Problems(Vec<crate::catalog::Problem>),
     /// The request contradicts the current state (e.g. a second accountable head).
     #[error("conflict: {0}")]
     Conflict(Text),

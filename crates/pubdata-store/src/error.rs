@@ -26,6 +26,9 @@ pub enum Error {
     AuditUnavailable,
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
+    /// This instance's search index failed (the database is unaffected).
+    #[error("search index: {0}")]
+    Search(String),
     #[error("migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }

@@ -12,6 +12,7 @@
 mod audit;
 pub mod bootstrap;
 pub mod calendar;
+pub mod catalog;
 mod db;
 pub mod demo;
 mod error;

@@ -54,6 +54,10 @@ pub mod perm {
         AuditExport => AuditExport,
         CalendarRead => CalendarRead,
         CalendarManage => CalendarManage,
+        CatalogRead => CatalogRead,
+        CatalogCompile => CatalogCompile,
+        CatalogReview => CatalogReview,
+        ProjectManage => ProjectManage,
     }
 
     /// Any authenticated principal, even one that must still change its password.

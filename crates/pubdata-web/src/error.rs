@@ -18,6 +18,16 @@ pub struct ApiError {
     pub field: Option<String>,
     pub missing_permission: Option<Permission>,
     pub retry_after: Option<u64>,
+    /// Every problem, when a request had several (e.g. a catalog registration).
+    pub details: Vec<ProblemDetail>,
+}
+
+/// One of several problems with a request.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ProblemDetail {
+    pub field: String,
+    pub message: String,
+    pub message_en: String,
 }
 
 /// The body of every error response.
@@ -40,6 +50,9 @@ pub struct ErrorDetail {
     /// The permission the caller lacks (403 `forbidden`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub missing_permission: Option<&'static str>,
+    /// All problems, when there were several; the first is also in `field` and `message`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<ProblemDetail>,
 }
 
 impl ApiError {
@@ -51,6 +64,7 @@ impl ApiError {
             field: None,
             missing_permission: None,
             retry_after: None,
+            details: Vec::new(),
         }
     }
 
@@ -91,6 +105,7 @@ impl ApiError {
                 message_en: self.message.en.to_string(),
                 field: self.field.clone(),
                 missing_permission: self.missing_permission.map(|p| p.as_str()),
+                details: self.details.clone(),
             },
         }
     }
@@ -104,6 +119,26 @@ impl From<pubdata_domain::Error> for ApiError {
             D::Forbidden(p) => ApiError::forbidden(p),
             D::OutOfScope(m) => ApiError::new(StatusCode::FORBIDDEN, "out_of_scope", m.zh, m.en),
             D::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", m.zh, m.en),
+            D::Problems(problems) => {
+                let details: Vec<ProblemDetail> = problems
+                    .iter()
+                    .map(|p| ProblemDetail {
+                        field: p.field.clone(),
+                        message: p.message.zh.to_string(),
+                        message_en: p.message.en.to_string(),
+                    })
+                    .collect();
+                let (field, zh, en) = match details.first() {
+                    Some(d) if details.len() == 1 => (d.field.clone(), d.message.clone(), d.message_en.clone()),
+                    Some(d) => (
+                        d.field.clone(),
+                        format!("{}（共 {} 处问题）", d.message, details.len()),
+                        format!("{} ({} problems in all)", d.message_en, details.len()),
+                    ),
+                    None => ("body".into(), "请求内容有误".into(), "the request is invalid".into()),
+                };
+                ApiError { details, ..ApiError::invalid(&field, zh, en) }
+            }
             D::PasswordChangeRequired => ApiError::new(
                 StatusCode::FORBIDDEN,
                 "password_change_required",
@@ -153,6 +188,15 @@ impl From<StoreError> for ApiError {
                 )
             }
             StoreError::Database(e) => database_error(e),
+            StoreError::Search(e) => {
+                tracing::error!(error = %e, "search index failed");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "search_unavailable",
+                    "目录检索暂时不可用，请稍后再试",
+                    "catalog search is unavailable; try again later",
+                )
+            }
             StoreError::Migrate(e) => {
                 tracing::error!(error = %e, "migration error");
                 internal()

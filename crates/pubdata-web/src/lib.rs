@@ -19,6 +19,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use pubdata_store::Store;
+use pubdata_store::catalog::Catalog;
 use pubdata_store::identity::AuthSettings;
 use std::sync::Arc;
 use std::time::Duration;
@@ -58,12 +59,21 @@ impl Default for WebConfig {
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    /// The catalog service (the store plus this instance's search index).
+    pub catalog: Catalog,
     pub config: Arc<WebConfig>,
 }
 
 impl AppState {
-    pub fn new(store: Store, config: WebConfig) -> AppState {
-        AppState { store, config: Arc::new(config) }
+    /// Opens the catalog's search index (on disk in `index_dir`, or in memory) and brings it up
+    /// to date with the database.
+    pub async fn open(
+        store: Store,
+        config: WebConfig,
+        index_dir: Option<&std::path::Path>,
+    ) -> pubdata_store::Result<AppState> {
+        let catalog = Catalog::open(store.clone(), index_dir).await?;
+        Ok(AppState { store, catalog, config: Arc::new(config) })
     }
 }
 

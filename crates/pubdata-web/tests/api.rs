@@ -21,7 +21,7 @@ struct Harness {
 
 async fn harness(db: &TestDb) -> Harness {
     bootstrap::admin_init(&db.store, "root", ADMIN_PASSWORD).await.unwrap();
-    let app = app(AppState::new(db.store.clone(), WebConfig::default()));
+    let app = app(AppState::open(db.store.clone(), WebConfig::default(), None).await.unwrap());
     let mut h = Harness { app, admin: String::new() };
     h.admin = h.login("root", ADMIN_PASSWORD).await;
     h

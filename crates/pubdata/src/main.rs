@@ -26,11 +26,12 @@ struct Cli {
 /// Which database to use (defaults to the SQLite file in the data directory).
 #[derive(Args, Clone, Default)]
 pub struct DbArgs {
-    /// Directory of the embedded SQLite database [default: ./pubdata-data].
+    /// This instance's directory: the embedded SQLite database (unless --database-url is
+    /// given) and the catalog search index [default: ./pubdata-data].
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
-    /// PostgreSQL instead: postgres://USER[:PASSWORD]@HOST:PORT/DB
-    #[arg(long, value_name = "URL", conflicts_with = "data_dir")]
+    /// PostgreSQL instead of SQLite: postgres://USER[:PASSWORD]@HOST:PORT/DB
+    #[arg(long, value_name = "URL")]
     database_url: Option<String>,
 }
 

@@ -58,7 +58,16 @@ pub async fn run(config: Config, demo_mode: bool) -> Result<ExitCode, String> {
         trust_proxy: config.trust_proxy,
         ..WebConfig::default()
     };
-    let app = pubdata_web::app(AppState::new(store.clone(), web));
+    let index_dir = config.data_dir.join("search-index");
+    let state = AppState::open(store.clone(), web, Some(&index_dir))
+        .await
+        .map_err(|e| {
+            format!(
+                "无法打开目录检索索引 / cannot open the catalog search index {}: {e}（每个 pubdata 实例须使用各自的 --data-dir / each pubdata instance needs its own --data-dir）",
+                index_dir.display()
+            )
+        })?;
+    let app = pubdata_web::app(state);
     println!(
         "pubdata 已启动 / listening on {url}  ({} · {:.0} ms)",
         store.url(),

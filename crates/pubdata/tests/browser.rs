@@ -176,7 +176,8 @@ impl Site {
 
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let app = pubdata_web::app(pubdata_web::AppState::new(store, pubdata_web::WebConfig::default()));
+        let state = pubdata_web::AppState::open(store, pubdata_web::WebConfig::default(), None).await.unwrap();
+        let app = pubdata_web::app(state);
         let server = tokio::spawn(async move {
             axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
         });

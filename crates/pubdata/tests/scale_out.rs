@@ -48,9 +48,32 @@ async fn two_instances_on_one_postgresql_database_stay_consistent() {
     );
     assert_eq!(init.code, 0, "{}", init.stderr);
     // Both start at once: migrations and first-start tasks must not trip over each other.
+    // Each instance has its own data directory (its search index); the database is shared.
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (dir_a_s, dir_b_s) = (dir_a.path().to_string_lossy().to_string(), dir_b.path().to_string_lossy().to_string());
     let (a, b) = std::thread::scope(|s| {
-        let a = s.spawn(|| serve(with_schema(pubdata(&["serve", "--listen", "127.0.0.1:0", "--database-url", &url]))));
-        let b = s.spawn(|| serve(with_schema(pubdata(&["serve", "--listen", "127.0.0.1:0", "--database-url", &url]))));
+        let a = s.spawn(|| {
+            serve(with_schema(pubdata(&[
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--database-url",
+                &url,
+                "--data-dir",
+                &dir_a_s,
+            ])))
+        });
+        let b = s.spawn(|| {
+            serve(with_schema(pubdata(&[
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--database-url",
+                &url,
+                "--data-dir",
+                &dir_b_s,
+            ])))
+        });
         (a.join().unwrap(), b.join().unwrap())
     });
     let http = reqwest::Client::new();

@@ -294,7 +294,7 @@ mod tests {
             Err(Error::Forbidden(Permission::CatalogReview))
         );
         let supervisor = who(Role::Supervisor, 7);
-        assert_eq!(supervisor.has(Permission::CatalogCompile), false);
+        assert!(!supervisor.has(Permission::CatalogCompile));
         assert_eq!(at(ReviewState::Draft, MARKET, MARKET).available(&officer), vec![ReviewAction::Submit]);
     }
 }

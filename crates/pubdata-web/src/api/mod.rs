@@ -5,7 +5,10 @@
 pub(crate) mod audit;
 mod auth;
 mod calendar;
+pub(crate) mod catalog;
+mod catalog_files;
 pub(crate) mod orgs;
+mod projects;
 mod tokens;
 mod users;
 pub mod views;
@@ -32,6 +35,8 @@ use utoipa_axum::routes;
         (name = "tokens", description = "API 令牌 / API tokens"),
         (name = "audit", description = "安全审计（第二十七条）/ audit trail (Art.27)"),
         (name = "calendar", description = "工作日历 / working-day calendar"),
+        (name = "catalog", description = "公共数据资源目录（第七至九条）/ the data catalog (Art.7-9)"),
+        (name = "projects", description = "政务信息化项目（第八条）/ government IT projects (Art.8)"),
     )
 )]
 struct ApiDoc;
@@ -67,4 +72,24 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(calendar::set_year))
         .routes(routes!(calendar::deadline))
         .routes(routes!(calendar::working_days))
+        .routes(routes!(catalog::search, catalog::create))
+        .routes(routes!(catalog::get, catalog::update))
+        .routes(routes!(catalog::review))
+        .routes(routes!(catalog::discard))
+        .routes(routes!(catalog::version))
+        .routes(routes!(catalog::diff))
+        .routes(routes!(catalog::overlaps))
+        .routes(routes!(catalog::mine))
+        .routes(routes!(catalog::review_queue))
+        .routes(routes!(catalog_files::template))
+        .routes(routes!(catalog_files::import))
+        .routes(routes!(catalog_files::report))
+        .routes(routes!(catalog_files::export_xlsx))
+        .routes(routes!(catalog_files::export_json, catalog_files::import_json))
+        .routes(routes!(catalog_files::dcat))
+        .routes(routes!(projects::list, projects::create))
+        .routes(routes!(projects::get))
+        .routes(routes!(projects::add_resource))
+        .routes(routes!(projects::complete))
+        .routes(routes!(projects::acceptance))
 }
