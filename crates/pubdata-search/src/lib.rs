@@ -176,6 +176,10 @@ pub struct OverlapMatch {
     pub item_name: String,
     pub item_type: String,
     pub score: f32,
-    /// Why it matched: `same name`, `same code`, `same type`, `name words: 企业 名称`.
-    pub reasons: Vec<String>,
+    /// Why it matched: the same Chinese name, the same code, the same type, and the name words
+    /// the two items share (when the names differ).
+    pub same_name: bool,
+    pub same_code: bool,
+    pub same_type: bool,
+    pub shared_words: Vec<String>,
 }

@@ -203,23 +203,17 @@ fn score(
         return Ok(None);
     }
 
-    let mut reasons = Vec::new();
     let mut score = similarity;
     if same_name {
-        reasons.push("same name".to_string());
         score += SAME_NAME;
     }
     if same_code {
-        reasons.push("same code".to_string());
         score += SAME_CODE;
     }
     if same_type {
-        reasons.push("same type".to_string());
         score += SAME_TYPE;
     }
-    if !shared.is_empty() && !same_name {
-        reasons.push(format!("name words: {}", shown_words(&item.name, &shared).join(" ")));
-    }
+    let shared_words = if !shared.is_empty() && !same_name { shown_words(&item.name, &shared) } else { Vec::new() };
     Ok(Some(OverlapMatch {
         resource_id: doc.get_first(f.resource_id).and_then(|v| v.as_i64()).unwrap_or(0),
         resource_name: stored(&doc, f.item_resource_name),
@@ -229,7 +223,10 @@ fn score(
         item_name: their_name,
         item_type: their_type,
         score,
-        reasons,
+        same_name,
+        same_code,
+        same_type,
+        shared_words,
     }))
 }
 

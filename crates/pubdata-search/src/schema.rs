@@ -24,7 +24,7 @@ pub(crate) const EXACT: &str = "exact_v1";
 
 /// Written in every commit's payload in front of the watermark; another prefix means an index
 /// built by an incompatible version.
-pub(crate) const PAYLOAD_PREFIX: &str = "pubdata-search/1 watermark=";
+pub(crate) const PAYLOAD_PREFIX: &str = "pubdata-search/2 watermark=";
 
 pub(crate) const KIND_RESOURCE: &str = "resource";
 pub(crate) const KIND_ITEM: &str = "item";
@@ -256,19 +256,27 @@ fn stored_items(items: &[DataItem]) -> String {
         out.push_str(&clean(&item.code));
         out.push(UNIT);
         out.push_str(&clean(&item.description));
+        // The item's index terms, so that telling which items matched a query needs no
+        // segmentation at query time.
+        out.push(UNIT);
+        let mut terms = crate::analysis::index_terms(&format!("{} {} {}", item.name, item.code, item.description));
+        terms.sort();
+        terms.dedup();
+        out.push_str(&clean(&terms.join(" ")));
     }
     out
 }
 
 /// A stored item list back as (name, code, description).
-pub(crate) fn parse_stored_items(s: &str) -> Vec<(&str, &str, &str)> {
+/// The stored items: (name, code, description, space-separated index terms).
+pub(crate) fn parse_stored_items(s: &str) -> Vec<(&str, &str, &str, &str)> {
     if s.is_empty() {
         return Vec::new();
     }
     s.split(RECORD)
         .map(|r| {
             let mut p = r.split(UNIT);
-            (p.next().unwrap_or(""), p.next().unwrap_or(""), p.next().unwrap_or(""))
+            (p.next().unwrap_or(""), p.next().unwrap_or(""), p.next().unwrap_or(""), p.next().unwrap_or(""))
         })
         .collect()
 }
@@ -369,6 +377,22 @@ pub(crate) fn io_error(path: &std::path::Path) -> impl FnOnce(std::io::Error) ->
 mod tests {
     use super::*;
 
+    fn item_for_test(code: &str, name: &str) -> DataItem {
+        DataItem {
+            code: code.into(),
+            name: name.into(),
+            item_type: pubdata_domain::catalog::ItemType::String,
+            length: Some(10),
+            precision: None,
+            scale: None,
+            required: false,
+            unique_key: false,
+            description: String::new(),
+            level: Level::L1,
+            code_list: vec![],
+        }
+    }
+
     #[test]
     fn payload_round_trips_and_foreign_payloads_are_refused() {
         assert_eq!(parse_payload(Some(&payload(42))), Some(42));
@@ -378,7 +402,16 @@ mod tests {
 
     #[test]
     fn stored_items_round_trip() {
-        let s = "企业名称\u{1f}enterprise_name\u{1f}\u{1e}注册资本\u{1f}capital\u{1f}万元";
-        assert_eq!(parse_stored_items(s), vec![("企业名称", "enterprise_name", ""), ("注册资本", "capital", "万元")]);
+        let items = [
+            DataItem { description: String::new(), ..item_for_test("enterprise_name", "企业名称") },
+            DataItem { description: "万元".into(), ..item_for_test("capital", "注册资本") },
+        ];
+        let stored = stored_items(&items);
+        let parsed = parse_stored_items(&stored);
+        assert_eq!(
+            parsed.iter().map(|p| (p.0, p.1, p.2)).collect::<Vec<_>>(),
+            vec![("企业名称", "enterprise_name", ""), ("注册资本", "capital", "万元")]
+        );
+        assert!(parsed[0].3.split(' ').any(|t| t == "企业"), "{:?}", parsed[0]);
     }
 }

@@ -406,11 +406,12 @@ fn matched_items(items: &str, text: &str, groups: &[QueryGroup]) -> Vec<String> 
     }
     let whole = analysis::exact(text);
     let mut ranked: Vec<(usize, usize, &str)> = Vec::new();
-    for (position, (name, code, description)) in schema::parse_stored_items(items).into_iter().enumerate() {
-        let terms: HashSet<String> =
-            analysis::index_terms(&format!("{name} {code} {description}")).into_iter().collect();
-        let satisfied =
-            groups.iter().filter(|g| g.alternatives.iter().any(|alt| alt.iter().all(|t| terms.contains(t)))).count();
+    for (position, (name, code, _, terms)) in schema::parse_stored_items(items).into_iter().enumerate() {
+        let terms: HashSet<&str> = terms.split(' ').collect();
+        let satisfied = groups
+            .iter()
+            .filter(|g| g.alternatives.iter().any(|alt| alt.iter().all(|t| terms.contains(t.as_str()))))
+            .count();
         let exact = analysis::exact(name) == whole || analysis::exact(code) == whole;
         if satisfied > 0 || exact {
             ranked.push((satisfied + if exact { groups.len() + 1 } else { 0 }, position, name));

@@ -769,11 +769,12 @@ fn art_9_overlaps_rank_other_agencies_shareable_items() {
     // Same name and code first (1, market; 3, tax, restricted sharing), then the similar name.
     assert_eq!(found[..2], [(1, "统一社会信用代码"), (3, "统一社会信用代码")]);
     assert_eq!(found[2], (20, "社会信用代码"));
-    assert_eq!(credit.matches[0].reasons, vec!["same name", "same code", "same type"]);
+    let first = &credit.matches[0];
+    assert!(first.same_name && first.same_code && first.same_type && first.shared_words.is_empty(), "{first:?}");
     assert_eq!(credit.matches[0].provider_name, "鄞州区市场监督管理局");
     assert_eq!(credit.matches[0].resource_name, "企业登记信息");
     assert!(credit.matches[0].score > credit.matches[2].score);
-    assert!(credit.matches[2].reasons.iter().any(|r| r == "name words: 社会 信用 代码"), "{:?}", credit.matches[2]);
+    assert_eq!(credit.matches[2].shared_words, vec!["社会", "信用", "代码"], "{:?}", credit.matches[2]);
     // Not shared (21), unpublished (16, 17) and the asking agency's own (22) are never offered.
     assert!(found.iter().all(|(id, _)| ![21, 22, 16, 17].contains(id)), "{found:?}");
 
@@ -803,7 +804,7 @@ fn art_9_overlaps_respect_the_limit_per_item() {
     assert!(index.overlaps(&housing_items(), HOUSING, 0).unwrap().is_empty());
 }
 
-// ---- generator and timing --------------------------------------------------------------
+// ---- generator -----------------------------------------------------------------------
 
 #[test]
 fn generated_catalogs_index_and_answer_every_benchmark_query() {
@@ -828,129 +829,4 @@ fn tempdir(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("pubdata-search-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     dir
-}
-
-fn rss() -> String {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .map_or(String::new(), |l| l.split_whitespace().nth(1).unwrap_or("").to_string())
-    };
-    let mib = |kb: String| kb.parse::<f64>().map_or("?".to_string(), |k| format!("{:.0} MiB", k / 1024.0));
-    format!("RSS {}, peak {}", mib(field("VmRSS:")), mib(field("VmHWM:")))
-}
-
-/// A timing check to run by hand:
-/// `cargo test -p pubdata-search --release -- --ignored --nocapture measure_100k`.
-#[test]
-#[ignore]
-fn measure_100k() {
-    use std::time::Instant;
-    let n = 100_000;
-    println!("start: {}", rss());
-    let t = Instant::now();
-    let (mut variants, mut items) = (0, 0);
-    for r in pubdata_search::generate::catalog_iter(n, 1) {
-        variants += usize::from(r.published.is_some()) + usize::from(r.working.is_some());
-        items += r.published.as_ref().or(r.working.as_ref().map(|w| &w.1)).map_or(0, |d| d.items.len());
-    }
-    println!("generating {n} resources ({variants} variants, {items} items) takes {:.1?}", t.elapsed());
-
-    let dir = tempdir("measure");
-    let index = SearchIndex::open(&dir).unwrap();
-    let t = Instant::now();
-    let mut batch = Vec::new();
-    let mut watermark = 0;
-    // Streamed, so that memory shows the index and not the generated documents.
-    for r in pubdata_search::generate::catalog_iter(n, 1) {
-        batch.push(IndexChange::Upsert(r));
-        if batch.len() == 10_000 {
-            watermark += 1;
-            index.apply(std::mem::take(&mut batch), watermark).unwrap();
-        }
-    }
-    index.apply(batch, watermark + 1).unwrap();
-    let build = t.elapsed();
-    println!(
-        "generated and indexed in {build:.1?} ({:.0} resources/s, 10 commits of 10,000); {}",
-        n as f64 / build.as_secs_f64(),
-        rss()
-    );
-    assert_eq!(index.len(), n);
-    drop(index);
-    let t = Instant::now();
-    let index = SearchIndex::open(&dir).unwrap();
-    assert!(!index.was_rebuilt());
-    println!("reopened (checksums verified) in {:.1?}; {}", t.elapsed(), rss());
-
-    let measure = |label: &str, vis: Visibility| {
-        let mut times = Vec::new();
-        let mut totals = Vec::new();
-        for round in 0..3 {
-            for q in pubdata_search::generate::queries() {
-                let t = Instant::now();
-                let r = index.search(&SearchQuery { limit: 20, ..query(q) }, vis).unwrap();
-                times.push(t.elapsed());
-                if round == 0 {
-                    totals.push(r.total);
-                }
-            }
-        }
-        times.sort();
-        let p = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
-        totals.sort();
-        println!(
-            "{label}: {} searches (limit 20, facets), p50 {:.2?}, p95 {:.2?}, max {:.2?}; matches per query: median {}, max {}",
-            times.len(),
-            p(0.5),
-            p(0.95),
-            times[times.len() - 1],
-            totals[totals.len() / 2],
-            totals[totals.len() - 1]
-        );
-    };
-    measure("agency (Org)", Visibility::Org(2));
-    measure("authority (All)", Visibility::All);
-    println!("after searching: {}", rss());
-    let t = Instant::now();
-    let r = index.search(&SearchQuery { limit: 20, ..query("") }, Visibility::All).unwrap();
-    println!("empty query (all {} resources, newest first): {:.2?}", r.total, t.elapsed());
-    for q in ["社保缴费", "不动产 抵押", "驾驶证", "首南街道 企业", "理工"] {
-        let r = index.search(&SearchQuery { limit: 3, ..query(q) }, Visibility::All).unwrap();
-        let top: Vec<String> = r.hits.iter().map(|h| format!("{} [{}]", h.name, h.matched_items.join("、"))).collect();
-        println!("  {q}: {} matches; top: {}", r.total, top.join(" | "));
-    }
-
-    let items = vec![
-        item("credit_code", "统一社会信用代码"),
-        item("enterprise_name", "企业名称"),
-        typed("establish_date", "成立日期", ItemType::Date),
-        item("id_number", "身份证号码"),
-        item("insured_status", "参保状态"),
-        item("plate_number", "号牌号码"),
-        item("contact_phone", "联系电话"),
-        item("service_area", "物业服务区域"),
-    ];
-    let t = Instant::now();
-    let overlaps = index.overlaps(&items, 8, 5).unwrap();
-    println!("overlaps for {} items, 5 each: {:.2?} ({} with matches)", items.len(), t.elapsed(), overlaps.len());
-    for o in &overlaps {
-        let m = &o.matches[0];
-        println!(
-            "  {} → {} / {} ({:.2}, {})",
-            o.item_name,
-            m.resource_name,
-            m.item_name,
-            m.score,
-            m.reasons.join(", ")
-        );
-    }
-
-    let size: u64 = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().metadata().unwrap().len()).sum();
-    let files = std::fs::read_dir(&dir).unwrap().count();
-    println!("index on disk: {:.1} MiB in {files} files; {}", size as f64 / 1024.0 / 1024.0, rss());
-    drop(index);
-    std::fs::remove_dir_all(&dir).unwrap();
 }

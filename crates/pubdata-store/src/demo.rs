@@ -198,3 +198,83 @@ async fn seed_user(
         }
     }
 }
+
+/// A few published resources of the demo agencies, so that the catalog, search and the
+/// repeated-collection check have something to show. Skipped when they exist already.
+pub async fn seed_catalog(cat: &crate::catalog::Catalog) -> Result<usize> {
+    use crate::catalog::resources;
+    use pubdata_domain::catalog::{ResourceDocument, ReviewAction};
+    let caller = Caller::system("demo");
+    let mut created = 0;
+    for (agency, doc_json) in DEMO_RESOURCES {
+        let mut conn = cat.store().reader().acquire().await?;
+        let Some(org) = orgs::find_by_name(&mut conn, agency).await? else { continue };
+        drop(conn);
+        let mut doc: ResourceDocument = serde_json::from_str(doc_json)
+            .map_err(|e| crate::Error::Database(sqlx::Error::Decode(format!("demo resource: {e}").into())))?;
+        doc.provider_org_id = org.id.0;
+        let (exists,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM catalog_resources WHERE name = $1")
+            .bind(&doc.name)
+            .fetch_one(cat.store().reader())
+            .await?;
+        if exists > 0 {
+            continue;
+        }
+        let id = resources::create(cat, &caller, doc).await?;
+        for action in [ReviewAction::Submit, ReviewAction::Approve, ReviewAction::Publish] {
+            resources::review(cat, &caller, id, action, "演示数据", Some("演示数据：用于展示重复收集检查")).await?;
+        }
+        created += 1;
+    }
+    Ok(created)
+}
+
+/// (providing agency, registration without provider_org_id's real value)
+const DEMO_RESOURCES: &[(&str, &str)] = &[
+    (
+        "鄞州区市场监督管理局",
+        r#"{"name":"企业登记信息","business_name":"企业设立、变更、注销登记","source_system":"浙江省市场主体登记管理系统","description":"全区企业登记的基本信息，每日更新。","provider_org_id":0,"category":"market","level":"L1","storage_format":"database_table","share":{"kind":"unconditional"},"open":{"kind":"unconditional"},"delivery":["api","bulk"],"update_cycle":"daily","share_term":{"kind":"long_term"},"contact_name":"王明","contact_phone":"0574-87001001","contact_email":"","state_secret":false,
+        "items":[{"code":"credit_code","name":"统一社会信用代码","type":"string","length":18,"required":true,"unique_key":true,"description":"GB 32100","level":"L1"},
+        {"code":"enterprise_name","name":"企业名称","type":"string","length":200,"required":true,"level":"L1"},
+        {"code":"enterprise_type","name":"企业类型","type":"string","length":100,"level":"L1"},
+        {"code":"legal_representative","name":"法定代表人","type":"string","length":50,"level":"L1"},
+        {"code":"registered_capital","name":"注册资本","type":"decimal","precision":18,"scale":2,"description":"万元","level":"L1"},
+        {"code":"established_on","name":"成立日期","type":"date","level":"L1"},
+        {"code":"registered_address","name":"注册地址","type":"string","length":300,"level":"L1"}]}"#,
+    ),
+    (
+        "国家税务总局宁波市鄞州区税务局",
+        r#"{"name":"纳税人登记信息","business_name":"税务登记","source_system":"金税三期税收管理系统","description":"辖区纳税人的登记信息。","provider_org_id":0,"category":"finance_tax","level":"L2","storage_format":"database_table","share":{"kind":"restricted","reason":"涉及纳税人经营信息","conditions":"仅用于履行法定职责的登记核验"},"open":{"kind":"restricted","conditions":"经审批并脱敏后开放"},"delivery":["api"],"update_cycle":"weekly","share_term":{"kind":"months","months":12},"contact_name":"李华","contact_phone":"0574-87002002","contact_email":"","state_secret":false,
+        "items":[{"code":"credit_code","name":"统一社会信用代码","type":"string","length":18,"required":true,"unique_key":true,"level":"L1"},
+        {"code":"taxpayer_name","name":"纳税人名称","type":"string","length":200,"required":true,"level":"L1"},
+        {"code":"tax_status","name":"纳税人状态","type":"string","length":2,"level":"L2","code_list":[{"code":"01","label":"正常"},{"code":"02","label":"非正常"},{"code":"03","label":"注销"}]},
+        {"code":"registered_address","name":"注册地址","type":"string","length":300,"level":"L1"}]}"#,
+    ),
+    (
+        "鄞州区人力资源和社会保障局",
+        r#"{"name":"社会保险参保缴费记录","business_name":"社会保险参保登记与缴费","source_system":"浙江省社会保险信息系统","description":"个人参保及按月缴费记录。","provider_org_id":0,"category":"social_security","level":"L3","storage_format":"database_table","share":{"kind":"restricted","reason":"涉及个人信息","conditions":"仅用于社会保障、就业服务等法定职责，按身份证号码逐条查询"},"open":{"kind":"prohibited","reason":"personal_or_commercial"},"delivery":["api"],"update_cycle":"monthly","share_term":{"kind":"months","months":12},"contact_name":"陈静","contact_phone":"0574-87003003","contact_email":"","state_secret":false,
+        "items":[{"code":"id_number","name":"公民身份号码","type":"string","length":18,"required":true,"unique_key":true,"level":"L3"},
+        {"code":"person_name","name":"姓名","type":"string","length":50,"required":true,"level":"L3"},
+        {"code":"insurance_type","name":"险种","type":"string","length":3,"required":true,"unique_key":true,"level":"L2","code_list":[{"code":"110","label":"企业职工基本养老保险"},{"code":"210","label":"失业保险"},{"code":"310","label":"职工基本医疗保险"}]},
+        {"code":"pay_month","name":"缴费年月","type":"string","length":6,"required":true,"unique_key":true,"level":"L2"},
+        {"code":"employer_credit_code","name":"参保单位统一社会信用代码","type":"string","length":18,"level":"L1"}]}"#,
+    ),
+    (
+        "鄞州区卫生健康局",
+        r#"{"name":"医疗机构执业登记信息","business_name":"医疗机构执业许可","source_system":"医疗机构电子化注册系统","description":"辖区医疗机构的执业登记。","provider_org_id":0,"category":"health","level":"L1","storage_format":"database_table","share":{"kind":"unconditional"},"open":{"kind":"unconditional"},"delivery":["api","bulk","file"],"update_cycle":"monthly","share_term":{"kind":"long_term"},"contact_name":"赵敏","contact_phone":"0574-87004004","contact_email":"","state_secret":false,
+        "items":[{"code":"licence_no","name":"登记号","type":"string","length":30,"required":true,"unique_key":true,"level":"L1"},
+        {"code":"institution_name","name":"机构名称","type":"string","length":200,"required":true,"level":"L1"},
+        {"code":"credit_code","name":"统一社会信用代码","type":"string","length":18,"level":"L1"},
+        {"code":"address","name":"地址","type":"string","length":300,"level":"L1"},
+        {"code":"valid_until","name":"有效期至","type":"date","level":"L1"}]}"#,
+    ),
+    (
+        "鄞州区自来水有限公司",
+        r#"{"name":"居民用水户信息","business_name":"供水户管理","source_system":"营销收费系统","description":"用水户及月度用水量。","provider_org_id":0,"category":"civil_affairs","level":"L3","storage_format":"database_table","share":{"kind":"restricted","reason":"涉及个人信息","conditions":"用于低保核查、空置房认定等法定职责"},"open":{"kind":"prohibited","reason":"personal_or_commercial"},"delivery":["bulk"],"update_cycle":"monthly","share_term":{"kind":"months","months":6},"contact_name":"孙亮","contact_phone":"0574-87005005","contact_email":"","state_secret":false,
+        "items":[{"code":"account_no","name":"用水户号","type":"string","length":20,"required":true,"unique_key":true,"level":"L2"},
+        {"code":"holder_name","name":"户主姓名","type":"string","length":50,"level":"L3"},
+        {"code":"address","name":"用水地址","type":"string","length":300,"level":"L3"},
+        {"code":"month","name":"抄表年月","type":"string","length":6,"required":true,"unique_key":true,"level":"L2"},
+        {"code":"volume","name":"用水量","type":"decimal","precision":12,"scale":2,"description":"立方米","level":"L2"}]}"#,
+    ),
+];

@@ -41,7 +41,7 @@ async fn agency(store: &Store, system: &Caller, name: &str) -> i64 {
 async fn person(store: &Store, system: &Caller, username: &str, org: i64, role: Role) -> Caller {
     let input = NewUserInput {
         username: username.into(),
-        display_name: format!("{username}"),
+        display_name: username.to_string(),
         org_id: org,
         role: role.as_str().into(),
         password: Some("Catalog-Test-2026".into()),
@@ -518,7 +518,20 @@ async fn another_instance_finds_what_this_one_registered(db: &TestDb) {
     other_store.close().await;
 }
 
+async fn the_demo_district_has_a_searchable_catalog(db: &TestDb) {
+    pubdata_store::demo::seed(&db.store).await.unwrap();
+    let cat = Catalog::open(db.store.clone(), None).await.unwrap();
+    assert_eq!(pubdata_store::demo::seed_catalog(&cat).await.unwrap(), 5);
+    assert_eq!(pubdata_store::demo::seed_catalog(&cat).await.unwrap(), 0, "seeding twice adds nothing");
+    let system = Caller::system("test");
+    let found =
+        cat.search(&system, &SearchQuery { text: "社保".into(), limit: 5, ..Default::default() }).await.unwrap();
+    assert_eq!(found.hits[0].name, "社会保险参保缴费记录");
+    assert_eq!(found.hits[0].state, "published");
+}
+
 backend_tests!(
+    the_demo_district_has_a_searchable_catalog,
     art_7_an_agency_registers_a_resource_with_every_field,
     art_7_missing_or_contradictory_fields_are_refused_naming_them,
     art_2_resources_involving_state_secrets_are_refused,

@@ -108,6 +108,19 @@ fn query_rejection(e: QueryRejection) -> ApiError {
     ApiError::invalid("query", format!("查询参数无效：{detail}"), format!("invalid query parameter: {detail}"))
 }
 
+/// The page shown when a form's CSRF token is missing or wrong.
+pub fn csrf_refused(lang: crate::i18n::Lang) -> Response {
+    crate::pages::error_page(
+        lang,
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "csrf",
+            "表单已过期或来源不明，请返回刷新页面后重新提交",
+            "the form has expired or did not come from this site; go back, reload and submit again",
+        ),
+    )
+}
+
 /// A form posted from one of our pages. The `csrf` field must match the session's token
 /// (after login) or the pre-login CSRF cookie (login and registration forms).
 pub struct CsrfForm<T> {
@@ -135,15 +148,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfForm<T> {
         let valid =
             matches!((expected.as_deref(), given), (Some(e), Some(g)) if !e.is_empty() && constant_time_eq(e, g));
         if !valid {
-            return Err(crate::pages::error_page(
-                lang,
-                ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    "csrf",
-                    "表单已过期或来源不明，请返回刷新页面后重新提交",
-                    "the form has expired or did not come from this site; go back, reload and submit again",
-                ),
-            ));
+            return Err(csrf_refused(lang));
         }
         let value = serde_urlencoded::from_bytes(&bytes).map_err(|e| {
             crate::pages::error_page(

@@ -24,7 +24,6 @@ use pubdata_store::identity::AuthSettings;
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -98,9 +97,23 @@ pub fn app(state: AppState) -> Router {
         .nest("/api/v1", api.fallback(|| async { error::ApiError::not_found_route() }))
         .merge(pages::router())
         .route("/static/app.css", get(stylesheet))
+        .route(
+            "/static/catalog.js",
+            get(|| async {
+                (
+                    [
+                        (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+                        (header::CACHE_CONTROL, "public, max-age=3600"),
+                    ],
+                    include_str!("../static/catalog.js"),
+                )
+            }),
+        )
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(metrics::track))
-        .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
+        // The limit for extractors that read the whole body; routes that take files (catalog
+        // import) set their own, larger one.
+        .layer(axum::extract::DefaultBodyLimit::max(config.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout))
         .layer(CatchPanicLayer::custom(|_| error::internal().into_response()))
         .layer(PropagateRequestIdLayer::x_request_id())

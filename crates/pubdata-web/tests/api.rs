@@ -2,90 +2,13 @@
 //! Test names cite the article whose duty they prove where there is one.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use axum::Router;
+mod common;
+
 use axum::body::Body;
-use axum::http::{HeaderMap, Method, Request, StatusCode, header};
-use http_body_util::BodyExt;
-use pubdata_store::bootstrap;
+use axum::http::{Method, Request, StatusCode, header};
+use common::*;
 use pubdata_testkit::{TestDb, backend_tests};
-use pubdata_web::{AppState, WebConfig, app};
 use serde_json::{Value, json};
-use tower::ServiceExt;
-
-const ADMIN_PASSWORD: &str = "Admin-Test-2026";
-
-struct Harness {
-    app: Router,
-    admin: String,
-}
-
-async fn harness(db: &TestDb) -> Harness {
-    bootstrap::admin_init(&db.store, "root", ADMIN_PASSWORD).await.unwrap();
-    let app = app(AppState::open(db.store.clone(), WebConfig::default(), None).await.unwrap());
-    let mut h = Harness { app, admin: String::new() };
-    h.admin = h.login("root", ADMIN_PASSWORD).await;
-    h
-}
-
-struct Reply {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Value,
-    text: String,
-}
-
-impl Harness {
-    async fn raw(&self, request: Request<Body>) -> Reply {
-        let response = self.app.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        let text = String::from_utf8_lossy(&bytes).to_string();
-        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Reply { status, headers, body, text }
-    }
-
-    async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
-        let mut req = Request::builder().method(method).uri(path);
-        if let Some(t) = token {
-            req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
-        }
-        let req = match body {
-            Some(b) => req.header(header::CONTENT_TYPE, "application/json").body(Body::from(b.to_string())),
-            None => req.body(Body::empty()),
-        };
-        self.raw(req.unwrap()).await
-    }
-
-    async fn login(&self, username: &str, password: &str) -> String {
-        let r = self
-            .call(Method::POST, "/api/v1/auth/login", None, Some(json!({"username": username, "password": password})))
-            .await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-        r.body["token"].as_str().unwrap().to_string()
-    }
-
-    async fn agency(&self, name: &str) -> i64 {
-        let r = self
-            .call(
-                Method::POST,
-                "/api/v1/organisations",
-                Some(&self.admin),
-                Some(json!({"parent_id": 1, "kind": "agency", "category": "department", "name": name})),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-        r.body["id"].as_i64().unwrap()
-    }
-
-    /// Creates a user with a known password and returns a bearer token for them.
-    async fn user(&self, username: &str, org: i64, role: &str) -> String {
-        let body = json!({"username": username, "display_name": username, "org_id": org, "role": role, "password": "User-Test-2026"});
-        let r = self.call(Method::POST, "/api/v1/users", Some(&self.admin), Some(body)).await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-        self.login(username, "User-Test-2026").await
-    }
-}
 
 async fn audit_count(db: &TestDb) -> i64 {
     let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit_entries").fetch_one(db.store.reader()).await.unwrap();
@@ -437,55 +360,6 @@ async fn art_27_supervisors_export_json_lines_that_verify(db: &TestDb) {
 }
 
 // ---- pages ----
-
-fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(&format!("{name}=")))
-        .map(|v| v[name.len() + 1..].split(';').next().unwrap_or("").to_string())
-}
-
-fn set_cookie(headers: &HeaderMap, name: &str) -> String {
-    headers
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(&format!("{name}=")))
-        .unwrap_or("")
-        .to_string()
-}
-
-async fn page(h: &Harness, path: &str, cookies: &str) -> Reply {
-    h.raw(Request::get(path).header(header::COOKIE, cookies).body(Body::empty()).unwrap()).await
-}
-
-async fn post_form(h: &Harness, path: &str, cookies: &str, form: &[(&str, &str)]) -> Reply {
-    let body = serde_urlencoded::to_string(form).unwrap();
-    h.raw(
-        Request::post(path)
-            .header(header::COOKIE, cookies)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(body))
-            .unwrap(),
-    )
-    .await
-}
-
-async fn web_login(h: &Harness, username: &str, password: &str) -> String {
-    let form = page(h, "/login", "").await;
-    let csrf = cookie_value(&form.headers, "pubdata_csrf").unwrap();
-    let r = post_form(
-        h,
-        "/login",
-        &format!("pubdata_csrf={csrf}"),
-        &[("csrf", &csrf), ("username", username), ("password", password), ("next", "/")],
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
-    format!("pubdata_session={}", cookie_value(&r.headers, "pubdata_session").unwrap())
-}
 
 async fn pages_log_in_with_a_safe_cookie_and_show_the_role_home(db: &TestDb) {
     let h = harness(db).await;

@@ -26,7 +26,7 @@ pub async fn connect(config: &Config) -> Result<Store, String> {
     })
 }
 
-async fn connect_existing(config: &Config) -> Result<Store, String> {
+pub async fn connect_existing(config: &Config) -> Result<Store, String> {
     if config.database_url.is_none() && !config.data_dir.join("pubdata.db").exists() {
         return Err(format!(
             "数据目录中没有数据库 / no database in {} (run `pubdata serve` or `pubdata admin init` first, or pass --data-dir/--database-url)",
@@ -64,12 +64,16 @@ pub async fn admin_init(config: &Config, username: &str) -> Result<ExitCode, Str
 }
 
 /// A store error for a terminal: the bilingual message where there is one.
-fn describe(e: &pubdata_store::Error) -> String {
+pub fn describe(e: &pubdata_store::Error) -> String {
     match e {
         pubdata_store::Error::Domain(pubdata_domain::Error::Invalid { field, message }) => {
             format!("{field}: {message}")
         }
         pubdata_store::Error::Duplicate { field, message } => format!("{field}: {message}"),
+        pubdata_store::Error::Domain(pubdata_domain::Error::Problems(p)) => {
+            p.iter().map(|p| format!("{}: {}", p.field, p.message)).collect::<Vec<_>>().join("\n")
+        }
+        pubdata_store::Error::Domain(d) => d.to_string(),
         other => other.to_string(),
     }
 }

@@ -4,6 +4,7 @@
 //! scripts. Exit status: 0 success, 1 a negative answer (e.g. a broken audit chain), 2 an error.
 
 mod bench;
+mod catalog_cli;
 mod commands;
 mod config;
 mod serve;
@@ -60,6 +61,9 @@ enum Command {
     /// The working-day calendar.
     #[command(subcommand)]
     Calendar(CalendarCommand),
+    /// The data catalog: import and export (Art.7).
+    #[command(subcommand)]
+    Catalog(catalog_cli::CatalogCommand),
     /// Write an online, consistent copy of the SQLite database.
     Backup {
         /// The file to write (must not exist).
@@ -173,6 +177,10 @@ fn main() -> ExitCode {
             }
             Command::Calendar(CalendarCommand::Import { file, source, db }) => {
                 commands::calendar_import(&load(config_file, &db, None)?, &file, &source).await
+            }
+            Command::Catalog(c) => {
+                let config = load(config_file, c.db(), None)?;
+                catalog_cli::run(&config, c).await
             }
             Command::Backup { output, db } => commands::backup(&load(config_file, &db, None)?, &output).await,
             Command::Bench(b) => bench::run(b).await,

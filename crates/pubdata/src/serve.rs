@@ -67,6 +67,11 @@ pub async fn run(config: Config, demo_mode: bool) -> Result<ExitCode, String> {
                 index_dir.display()
             )
         })?;
+    if demo_mode {
+        let n =
+            demo::seed_catalog(&state.catalog).await.map_err(|e| format!("演示目录失败 / demo catalog failed: {e}"))?;
+        tracing::info!(resources = n, "demo catalog seeded");
+    }
     let app = pubdata_web::app(state);
     println!(
         "pubdata 已启动 / listening on {url}  ({} · {:.0} ms)",

@@ -133,6 +133,130 @@ async fn a_wrong_password_through_the_page_shows_only_the_generic_failure() {
     site.finish().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(pubdata_browser), ignore = "install chromium and chromium-driver to run the browser test")]
+async fn art_7_a_resource_is_registered_reviewed_published_and_found_through_the_pages() {
+    let site = Site::start().await;
+    let district = site.catalog_district().await;
+    let browser = Browser::start().await;
+
+    // The market regulator's officer registers a resource the tax bureau provides.
+    log_in(&browser, &site, "cat-officer", PEOPLE_PASSWORD).await;
+    browser.goto(&site.url("/catalog/new")).await;
+    browser.fill("#f-name", "企业经营异常名录").await;
+    browser.fill("#f-business_name", "经营异常名录管理").await;
+    browser.fill("#f-source_system", "国家企业信用信息公示系统").await;
+    browser.fill("#f-description", "列入经营异常名录的企业").await;
+    browser.execute(&format!("document.querySelector('#f-provider_org_id').value = '{}'", district.tax)).await;
+    browser.execute("document.querySelector('#f-category').value = 'credit'").await;
+    browser.execute("document.querySelector('#f-update_cycle').value = 'monthly'").await;
+    browser.click("#f-delivery-api").await;
+    browser.fill("#f-contact_name", "周敏").await;
+    browser.fill("#f-contact_phone", "0574-87006006").await;
+    for (i, (code, name, length)) in
+        [("credit_code", "统一社会信用代码", "18"), ("abnormal_reason", "列入经营异常名录原因", "200")]
+            .iter()
+            .enumerate()
+    {
+        browser.fill(&format!("#f-items-{i}-code"), code).await;
+        browser.fill(&format!("#f-items-{i}-name"), name).await;
+        browser.execute(&format!("document.querySelector('#f-items-{i}-type').value = 'string'")).await;
+        browser.fill(&format!("#f-items-{i}-length"), length).await;
+    }
+    browser.click("#f-items-0-required").await;
+    browser.click("#f-items-0-unique_key").await;
+    browser.click("#save-resource").await;
+    assert_eq!(browser.wait_for_text("#resource-state", "草稿").await, "草稿");
+    let resource_path = browser.path().await;
+    assert!(resource_path.starts_with("/catalog/"), "{resource_path}");
+    browser.click("#action-submit").await;
+    assert_eq!(browser.wait_for_text("#resource-state", "已提交").await, "已提交");
+    log_out(&browser).await;
+
+    // The providing agency records its opinion (Art.7).
+    log_in(&browser, &site, "cat-tax", PEOPLE_PASSWORD).await;
+    browser.goto(&site.url(&resource_path)).await;
+    browser.click("#action-confirm").await;
+    assert_eq!(browser.wait_for_text("#resource-state", "提供方已确认").await, "提供方已确认");
+    log_out(&browser).await;
+
+    // The authority approves and publishes.
+    log_in(&browser, &site, "cat-staff", PEOPLE_PASSWORD).await;
+    browser.goto(&site.url(&resource_path)).await;
+    browser.click("#action-approve").await;
+    assert_eq!(browser.wait_for_text("#resource-state", "已审核").await, "已审核");
+    browser.click("#action-publish").await;
+    assert_eq!(browser.wait_for_text("#resource-state", "已发布").await, "已发布");
+    log_out(&browser).await;
+
+    // Anyone reading the catalog finds it with a Chinese query.
+    log_in(&browser, &site, "cat-tax", PEOPLE_PASSWORD).await;
+    browser.goto(&site.url("/catalog")).await;
+    browser.fill("#search-box", "经营异常").await;
+    browser.execute("document.querySelector('#search-box').form.submit()").await;
+    assert_eq!(browser.wait_for_text("#search-results .hit a", "企业经营异常名录").await, "企业经营异常名录");
+    browser.click("#search-results .hit a").await;
+    browser.wait_for_path(&resource_path).await;
+
+    browser.quit().await;
+    site.finish().await;
+}
+
+const PEOPLE_PASSWORD: &str = "Catalog-Browser-2026";
+
+async fn log_in(browser: &Browser, site: &Site, username: &str, password: &str) {
+    browser.goto(&site.url("/login")).await;
+    browser.fill("#username", username).await;
+    browser.fill("#password", password).await;
+    browser.click("#login-submit").await;
+    browser.wait_for_path("/").await;
+}
+
+async fn log_out(browser: &Browser) {
+    browser.click("#logout").await;
+    browser.wait_for_path("/login").await;
+}
+
+/// The organisations and people of the catalog scenario.
+struct CatalogDistrict {
+    tax: i64,
+}
+
+impl Site {
+    async fn catalog_district(&self) -> CatalogDistrict {
+        let store = &self.db.store;
+        let system = Caller::system("browser-test");
+        let agency = |name: &str| {
+            NewOrganisation::new(
+                Some(pubdata_domain::ids::OrgId(1)),
+                OrgKind::Agency,
+                Some(AgencyCategory::Department),
+                OrgName::parse(name, None).unwrap(),
+                None,
+            )
+            .unwrap()
+        };
+        let market = orgs::create(store, &system, agency("区市场监督管理局")).await.unwrap().id.0;
+        let tax = orgs::create(store, &system, agency("区税务局")).await.unwrap().id.0;
+        for (username, org, role) in [
+            ("cat-officer", market, Role::AgencyDataOfficer),
+            ("cat-tax", tax, Role::AgencyDataOfficer),
+            ("cat-staff", 1, Role::AuthorityStaff),
+        ] {
+            let person = NewUserInput {
+                username: username.into(),
+                display_name: username.into(),
+                org_id: org,
+                role: role.as_str().into(),
+                password: Some(PEOPLE_PASSWORD.into()),
+                ..Default::default()
+            };
+            users::create(store, &system, person).await.unwrap();
+        }
+        CatalogDistrict { tax }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The application
 // ---------------------------------------------------------------------------------------------

@@ -213,3 +213,124 @@ fn unknown_configuration_keys_are_refused() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("database_pasword"), "{}", r.stderr);
 }
+
+fn demo_document(provider_id: i64, name: &str) -> pubdata_domain::catalog::ResourceDocument {
+    use pubdata_domain::catalog::*;
+    ResourceDocument {
+        name: name.into(),
+        business_name: "企业设立登记".into(),
+        source_system: "市场主体登记管理系统".into(),
+        description: String::new(),
+        provider_org_id: provider_id,
+        category: "market".into(),
+        level: Level::L1,
+        storage_format: StorageFormat::DatabaseTable,
+        share: ShareAttribute::Unconditional,
+        open: OpenAttribute::Unconditional,
+        delivery: vec![Delivery::Bulk],
+        update_cycle: UpdateCycle::Monthly,
+        share_term: ShareTerm::LongTerm,
+        contact_name: "王明".into(),
+        contact_phone: "0574-87000000".into(),
+        contact_email: String::new(),
+        state_secret: false,
+        items: vec![DataItem {
+            code: "credit_code".into(),
+            name: "统一社会信用代码".into(),
+            item_type: ItemType::String,
+            length: Some(18),
+            precision: None,
+            scale: None,
+            required: true,
+            unique_key: true,
+            description: String::new(),
+            level: Level::L1,
+            code_list: vec![],
+        }],
+    }
+}
+
+#[test]
+fn art_7_catalogs_import_and_export_from_the_command_line() {
+    let d = data_dir();
+    // The demo district provides the agencies the file names.
+    drop(serve(pubdata(&["serve", "--demo", "--listen", "127.0.0.1:0", "--data-dir", &dir_arg(&d)])));
+    let names = pubdata_catalog_io::OrgDirectory::new(vec![(99, "鄞州区市场监督管理局".into())]);
+    let mut bad = demo_document(99, "企业注销信息");
+    bad.share = pubdata_domain::catalog::ShareAttribute::NotShared { legal_basis: String::new() };
+    let rows = |docs: Vec<pubdata_domain::catalog::ResourceDocument>| -> Vec<pubdata_catalog_io::ExportRow> {
+        docs.into_iter()
+            .enumerate()
+            .map(|(i, document)| pubdata_catalog_io::ExportRow {
+                id: i as i64,
+                state: String::new(),
+                version: 0,
+                document,
+            })
+            .collect()
+    };
+    let good_file = d.path().join("good.xlsx");
+    std::fs::write(
+        &good_file,
+        pubdata_catalog_io::export_xlsx(&rows(vec![demo_document(99, "企业登记信息")]), &names).unwrap(),
+    )
+    .unwrap();
+    let bad_file = d.path().join("bad.xlsx");
+    std::fs::write(
+        &bad_file,
+        pubdata_catalog_io::export_xlsx(&rows(vec![demo_document(99, "个体户信息"), bad]), &names).unwrap(),
+    )
+    .unwrap();
+
+    let ok = run(pubdata(&["catalog", "import", &good_file.to_string_lossy(), "--data-dir", &dir_arg(&d)]), None);
+    assert_eq!(ok.code, 0, "{}{}", ok.stdout, ok.stderr);
+    assert!(ok.stdout.contains("imported 1 resources"), "{}", ok.stdout);
+    let refused = run(pubdata(&["catalog", "import", &bad_file.to_string_lossy(), "--data-dir", &dir_arg(&d)]), None);
+    assert_eq!(refused.code, 1);
+    assert!(refused.stderr.contains("不共享依据") && refused.stderr.contains("row 4"), "{}", refused.stderr);
+    assert!(d.path().join("bad.errors.xlsx").exists(), "the error report is written beside the file");
+    assert!(refused.stdout.contains("imported 0 resources"), "all or nothing: {}", refused.stdout);
+    let partial = run(
+        pubdata(&[
+            "catalog",
+            "import",
+            &bad_file.to_string_lossy(),
+            "--mode",
+            "per-resource",
+            "--data-dir",
+            &dir_arg(&d),
+        ]),
+        None,
+    );
+    assert!(partial.stdout.contains("imported 1 resources (as drafts), 1 refused"), "{}", partial.stdout);
+
+    let archive = d.path().join("catalog.json");
+    let exported = run(
+        pubdata(&[
+            "catalog",
+            "export",
+            "--format",
+            "json",
+            "--output",
+            &archive.to_string_lossy(),
+            "--data-dir",
+            &dir_arg(&d),
+        ]),
+        None,
+    );
+    assert_eq!(exported.code, 0, "{}", exported.stderr);
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&archive).unwrap()).unwrap();
+    assert_eq!(json["resources"].as_array().unwrap().len(), 5 + 2, "the demo catalog and the two imported");
+    let restore = run(pubdata(&["catalog", "restore", &archive.to_string_lossy(), "--data-dir", &dir_arg(&d)]), None);
+    assert_eq!(restore.code, 2, "not into a catalog that has resources");
+    let template = d.path().join("template.xlsx");
+    assert_eq!(
+        run(
+            pubdata(&["catalog", "template", "--output", &template.to_string_lossy(), "--data-dir", &dir_arg(&d)]),
+            None
+        )
+        .code,
+        0
+    );
+    assert!(std::fs::read(&template).unwrap().starts_with(b"PK"));
+}

@@ -14,6 +14,9 @@ CREATE TABLE it_projects (
     completed_at TEXT
 );
 
+-- The search indexes of every instance follow the audit entries about resources.
+CREATE INDEX audit_entries_type_seq ON audit_entries (object_type, seq);
+
 CREATE TABLE catalog_resources (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     compiler_org_id INTEGER NOT NULL REFERENCES organisations(id),

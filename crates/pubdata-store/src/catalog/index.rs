@@ -17,6 +17,9 @@ pub struct Catalog {
     index: SearchIndex,
     /// One catch-up at a time; others wait and then find nothing left to do.
     sync: Arc<tokio::sync::Mutex<()>>,
+    /// The audit position examined so far (at or past the index's watermark: entries about
+    /// other things than resources move it without an index commit).
+    checked: Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl std::fmt::Debug for Catalog {
@@ -55,7 +58,8 @@ impl Catalog {
             }
             None => SearchIndex::in_memory().map_err(search_error)?,
         };
-        let catalog = Catalog { store, index, sync: Arc::new(tokio::sync::Mutex::new(())) };
+        let checked = Arc::new(std::sync::atomic::AtomicI64::new(index.watermark() as i64));
+        let catalog = Catalog { store, index, sync: Arc::new(tokio::sync::Mutex::new(())), checked };
         if catalog.index.watermark() == 0 {
             catalog.rebuild().await?;
         }
@@ -115,17 +119,28 @@ impl Catalog {
     }
 
     /// Re-indexes every resource the audit trail reports changed since the index's watermark.
+    /// Costs one primary-key read when nothing happened since the last call.
     pub async fn catch_up(&self) -> Result<()> {
+        use std::sync::atomic::Ordering;
         let _guard = self.sync.lock().await;
+        let (head, _) = crate::audit::head(&self.store).await?;
         loop {
-            let mark = self.index.watermark() as i64;
+            let from = self.checked.load(Ordering::SeqCst).max(self.index.watermark() as i64);
+            if from >= head {
+                return Ok(());
+            }
             let entries: Vec<(i64, Option<String>)> = sqlx::query_as(
-                "SELECT seq, object_id FROM audit_entries WHERE seq > $1 AND object_type = 'resource' ORDER BY seq LIMIT 1000",
+                "SELECT seq, object_id FROM audit_entries WHERE object_type = 'resource' AND seq > $1 AND seq <= $2 \
+                 ORDER BY seq LIMIT 1000",
             )
-            .bind(mark)
+            .bind(from)
+            .bind(head)
             .fetch_all(self.store.reader())
             .await?;
-            let Some(&(last, _)) = entries.last() else { return Ok(()) };
+            let Some(&(last, _)) = entries.last() else {
+                self.checked.store(head, Ordering::SeqCst);
+                return Ok(());
+            };
             let mut ids: Vec<i64> = entries.iter().filter_map(|(_, id)| id.as_deref()?.parse().ok()).collect();
             ids.sort_unstable();
             ids.dedup();
@@ -144,7 +159,10 @@ impl Catalog {
                     None => IndexChange::Remove { resource_id: id },
                 });
             }
-            self.apply(changes, last as u64).await?;
+            // A short page means everything up to the head has been seen.
+            let upto = if entries.len() < 1000 { head } else { last };
+            self.apply(changes, upto as u64).await?;
+            self.checked.store(upto, Ordering::SeqCst);
         }
     }
 

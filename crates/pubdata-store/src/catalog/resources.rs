@@ -535,11 +535,13 @@ pub async fn overlaps_of(cat: &Catalog, caller: &Caller, id: i64) -> Result<Vec<
         return Err(Error::not_found("resource", id));
     }
     let doc = parse_document(&row.working)?;
-    overlaps(cat, &doc).await
+    overlaps(cat, caller, &doc).await
 }
 
 /// Items of `doc` that agencies other than its provider already provide for sharing (Art.9).
-pub async fn overlaps(cat: &Catalog, doc: &ResourceDocument) -> Result<Vec<pubdata_search::Overlap>> {
+/// `catalog.read`: what it reveals is in the published catalog.
+pub async fn overlaps(cat: &Catalog, caller: &Caller, doc: &ResourceDocument) -> Result<Vec<pubdata_search::Overlap>> {
+    caller.principal.require(Permission::CatalogRead)?;
     cat.catch_up().await?;
     let index = cat.index().clone();
     let items = doc.items.clone();

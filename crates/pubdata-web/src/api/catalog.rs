@@ -262,7 +262,6 @@ pub async fn overlaps(
     api: Api<perm::CatalogCompile>,
     ApiJson(req): ApiJson<OverlapRequest>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let _ = &api;
     if req.items.len() > 500 {
         return Err(ApiError::invalid("items", "数据项不能超过 500 个", "at most 500 data items"));
     }
@@ -271,7 +270,7 @@ pub async fn overlaps(
         items: req.items,
         ..probe_document()
     };
-    let found = resources::overlaps(&state.catalog, &probe).await?;
+    let found = resources::overlaps(&state.catalog, &api.caller, &probe).await?;
     Ok(Json(serde_json::to_value(found).unwrap_or_default()))
 }
 

@@ -6,7 +6,7 @@ use crate::auth::{Api, perm};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use axum::Json;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -54,14 +54,28 @@ pub struct ImportParams {
     pub file_name: Option<String>,
 }
 
+/// The import's format and mode, checked (empty values mean the defaults).
 pub(crate) fn import_options(
     format: Option<&str>,
     encoding: Option<&str>,
     mode: Option<&str>,
 ) -> ApiResult<(ImportFormat, ImportMode)> {
-    let format = match format.unwrap_or("xlsx") {
+    fn given(v: Option<&str>) -> Option<&str> {
+        v.map(str::trim).filter(|v| !v.is_empty())
+    }
+    let encoding = given(encoding);
+    if let Some(e) = encoding
+        && !matches!(e, "utf-8" | "gbk" | "gb18030")
+    {
+        return Err(ApiError::invalid(
+            "encoding",
+            "编码应为 utf-8、gbk 或 gb18030",
+            "the encoding is utf-8, gbk or gb18030",
+        ));
+    }
+    let format = match given(format).unwrap_or("xlsx") {
         "xlsx" => ImportFormat::Xlsx,
-        "csv" => ImportFormat::Csv { encoding: encoding.filter(|e| !e.is_empty()).map(str::to_string) },
+        "csv" => ImportFormat::Csv { encoding: encoding.map(str::to_string) },
         other => {
             return Err(ApiError::invalid(
                 "format",
@@ -70,7 +84,7 @@ pub(crate) fn import_options(
             ));
         }
     };
-    let mode = ImportMode::parse(mode.unwrap_or("all_or_nothing")).ok_or_else(|| {
+    let mode = ImportMode::parse(given(mode).unwrap_or("all_or_nothing")).ok_or_else(|| {
         ApiError::invalid(
             "mode",
             "导入方式应为 all_or_nothing 或 per_resource",
@@ -79,6 +93,9 @@ pub(crate) fn import_options(
     })?;
     Ok((format, mode))
 }
+
+/// The largest catalog file accepted for import (the general request limit is smaller).
+pub(crate) const MAX_IMPORT_BYTES: usize = 20 * 1024 * 1024;
 
 /// Import a filled template (the request body is the file). Creates drafts of the caller's
 /// agency; reports every problem by sheet, row and column.
@@ -91,9 +108,18 @@ pub async fn import(
     State(state): State<AppState>,
     api: Api<perm::CatalogCompile>,
     ApiQuery(p): ApiQuery<ImportParams>,
-    body: Bytes,
+    body: Body,
 ) -> ApiResult<(StatusCode, Json<ImportOutcome>)> {
     let (format, mode) = import_options(p.format.as_deref(), p.encoding.as_deref(), p.mode.as_deref())?;
+    // Catalog files are larger than other requests: read up to their own limit.
+    let body = axum::body::to_bytes(body, MAX_IMPORT_BYTES).await.map_err(|_| {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("文件不能超过 {} MB", MAX_IMPORT_BYTES / 1024 / 1024),
+            format!("the file must not exceed {} MB", MAX_IMPORT_BYTES / 1024 / 1024),
+        )
+    })?;
     let name = p.file_name.unwrap_or_else(|| "upload".into());
     let outcome = exchange::import_file(&state.catalog, &api.caller, &name, body.to_vec(), format, mode).await?;
     let status = if outcome.file_problem.is_none() && outcome.problems.is_empty() {
@@ -119,12 +145,15 @@ pub async fn report(
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ExportParams {
-    /// `district` (the published catalog, default) or an organisation id (its own catalog).
+    /// `district` (the published catalog, default), `own` (the caller's agency) or an
+    /// organisation id (its own catalog).
     pub scope: Option<String>,
 }
 
-pub(crate) fn export_scope(scope: Option<&str>) -> ApiResult<ExportScope> {
-    match scope.unwrap_or("district") {
+/// `district`, or an organisation id; `own` is the caller's organisation (`own_org`).
+pub(crate) fn export_scope(scope: Option<&str>, own_org: Option<i64>) -> ApiResult<ExportScope> {
+    match scope.map(str::trim).filter(|s| !s.is_empty()).unwrap_or("district") {
+        "own" => Ok(own_org.map_or(ExportScope::District, ExportScope::Organisation)),
         "district" => Ok(ExportScope::District),
         s => s.parse::<i64>().map(ExportScope::Organisation).map_err(|_| {
             ApiError::invalid("scope", "范围应为 district 或单位编号", "scope is district or an organisation id")
@@ -140,7 +169,7 @@ pub async fn export_xlsx(
     api: Api<perm::CatalogRead>,
     ApiQuery(p): ApiQuery<ExportParams>,
 ) -> ApiResult<Response> {
-    let scope = export_scope(p.scope.as_deref())?;
+    let scope = export_scope(p.scope.as_deref(), api.caller.principal.org_id.map(|o| o.0))?;
     let bytes = exchange::export_xlsx(&state.catalog, &api.caller, scope).await?;
     let name = match scope {
         ExportScope::District => "全区公共数据资源目录.xlsx".to_string(),

@@ -6,7 +6,7 @@ pub(crate) mod audit;
 mod auth;
 mod calendar;
 pub(crate) mod catalog;
-mod catalog_files;
+pub(crate) mod catalog_files;
 pub(crate) mod orgs;
 mod projects;
 mod tokens;

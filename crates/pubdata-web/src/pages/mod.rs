@@ -5,8 +5,12 @@ mod account;
 mod admin;
 mod audit;
 mod calendar;
+mod catalog;
+mod catalog_form;
+mod catalog_import;
 mod home;
 mod login;
+mod projects;
 
 use crate::AppState;
 use crate::auth::{Page, lang_of};
@@ -44,6 +48,27 @@ pub fn router() -> Router<AppState> {
         .route("/calendar/days", post(calendar::set_day))
         .route("/calendar/days/{date}/delete", post(calendar::remove_day))
         .route("/calendar/years/{year}", post(calendar::set_year))
+        .route("/catalog", get(catalog::search))
+        .route("/catalog/mine", get(catalog::mine))
+        .route("/catalog/review", get(catalog::review_queue))
+        .route("/catalog/new", get(catalog_form::new_form).post(catalog_form::create))
+        .route("/catalog/import", get(catalog_import::form).post(catalog_import::upload).layer(catalog_import::body_limit()))
+        .route("/catalog/import-reports/{id}", get(catalog_import::report))
+        .route("/catalog/export.xlsx", get(catalog_import::export_xlsx))
+        .route("/catalog/template.xlsx", get(catalog_import::template))
+        .route("/catalog/dcat.jsonld", get(catalog_import::dcat))
+        .route("/catalog/{id}", get(catalog::detail))
+        .route("/catalog/{id}/edit", get(catalog_form::edit_form).post(catalog_form::update))
+        .route("/catalog/{id}/review", post(catalog::review))
+        .route("/catalog/{id}/discard", post(catalog::discard))
+        .route("/catalog/{id}/diff", get(catalog::diff))
+        .route("/projects", get(projects::list).post(projects::create))
+        .route("/projects/{id}", get(projects::detail))
+        .route("/projects/{id}/complete", post(projects::complete))
+        .route("/projects/{id}/resources/new", get(catalog_form::project_form).post(catalog_form::project_create))
+        .route("/projects/{id}/acceptance", get(projects::acceptance))
+        .route("/projects/{id}/acceptance.xlsx", get(projects::acceptance_xlsx))
+        .route("/projects/{id}/acceptance.json", get(projects::acceptance_json))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("default-src 'self'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'"),
@@ -86,14 +111,25 @@ pub struct PageCtx {
     pub here: String,
 }
 
-const NAV: &[(&str, &str, Option<Permission>)] = &[
-    ("/", "nav.home", None),
-    ("/admin/organisations", "nav.orgs", Some(Permission::OrgRead)),
-    ("/admin/users", "nav.users", Some(Permission::UserRead)),
-    ("/audit", "nav.audit", Some(Permission::AuditRead)),
-    ("/calendar", "nav.calendar", Some(Permission::CalendarRead)),
-    ("/account/tokens", "nav.tokens", Some(Permission::TokenManageOwn)),
+/// (path, text key, permissions of which the user needs any; empty: everyone).
+const NAV: &[(&str, &str, &[Permission])] = &[
+    ("/", "nav.home", &[]),
+    ("/catalog", "nav.catalog", &[Permission::CatalogRead]),
+    ("/catalog/review", "nav.catalog_review", &[Permission::CatalogConfirm, Permission::CatalogReview]),
+    ("/projects", "nav.projects", &[Permission::CatalogRead]),
+    ("/admin/organisations", "nav.orgs", &[Permission::OrgRead]),
+    ("/admin/users", "nav.users", &[Permission::UserRead]),
+    ("/audit", "nav.audit", &[Permission::AuditRead]),
+    ("/calendar", "nav.calendar", &[Permission::CalendarRead]),
+    ("/account/tokens", "nav.tokens", &[Permission::TokenManageOwn]),
 ];
+
+/// Whether the nav item at `href` is the current page's: the longest matching entry wins, so
+/// that `/catalog/review` is not also `/catalog`.
+fn nav_active(href: &str, path: &str) -> bool {
+    let matches = |h: &str| if h == "/" { path == "/" } else { path == h || path.starts_with(&format!("{h}/")) };
+    matches(href) && !NAV.iter().any(|(other, _, _)| other.len() > href.len() && matches(other))
+}
 
 impl PageCtx {
     /// The context of a logged-in page. `flash` is a UI-text key from the query string; only
@@ -104,12 +140,8 @@ impl PageCtx {
         let path = here.path();
         let nav = NAV
             .iter()
-            .filter(|(_, _, perm)| perm.is_none_or(|x| p.has(x)))
-            .map(|(href, key, _)| NavItem {
-                href,
-                label: lang.t(key),
-                active: if *href == "/" { path == "/" } else { path.starts_with(href) },
-            })
+            .filter(|(_, _, perms)| perms.is_empty() || perms.iter().any(|x| p.has(*x)))
+            .map(|(href, key, _)| NavItem { href, label: lang.t(key), active: nav_active(href, path) })
             .collect();
         let role_label = p.role.map_or("system", |r| lang.pick(r.label_zh(), r.label_en()));
         let mut ctx = PageCtx::public(lang, lang.t(title_key), here);
@@ -182,6 +214,13 @@ fn flash_text(lang: Lang, key: &str) -> Option<String> {
         "tokens.revoked_done",
         "calendar.saved",
         "flash.saved",
+        "catalog.created",
+        "catalog.saved",
+        "catalog.reviewed",
+        "catalog.discarded",
+        "projects.created",
+        "projects.completed",
+        "projects.resource_added",
     ];
     ALLOWED.contains(&key).then(|| lang.t(key).to_string())
 }
@@ -283,6 +322,15 @@ mod tests {
         assert_eq!(without_flash(&Uri::from_static("/admin/users?flash=users.saved")), "/admin/users");
         assert_eq!(without_flash(&Uri::from_static("/calendar?year=2026&flash=calendar.saved")), "/calendar?year=2026");
         assert_eq!(without_flash(&Uri::from_static("/audit?actor=a")), "/audit?actor=a");
+    }
+
+    #[test]
+    fn the_longest_matching_nav_item_is_the_active_one() {
+        assert!(nav_active("/catalog", "/catalog/12"));
+        assert!(!nav_active("/catalog", "/catalog/review"));
+        assert!(nav_active("/catalog/review", "/catalog/review"));
+        assert!(!nav_active("/", "/catalog"));
+        assert!(!nav_active("/audit", "/auditx"));
     }
 
     #[test]
