@@ -15,6 +15,29 @@ use tantivy::query::{Bm25StatisticsProvider, BooleanQuery, BoostQuery, ConstScor
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader, TantivyDocument, Term};
 
+/// A hasher for the small integer keys of one query's maps (resource and organisation ids):
+/// the default SipHash is built to resist attackers choosing keys, which ids cannot do.
+#[derive(Default, Clone, Copy)]
+struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(*b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_i64(&mut self, n: i64) {
+        self.0 = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type IdMap<V> = HashMap<i64, V, std::hash::BuildHasherDefault<IdHasher>>;
+
 /// At most this many matched item names per hit.
 const MATCHED_ITEMS: usize = 5;
 
@@ -79,10 +102,8 @@ fn restrict(q: Box<dyn Query>) -> (Occur, Box<dyn Query>) {
 fn text_term(f: &Fields, t: &str) -> Box<dyn Query> {
     Box::new(BooleanQuery::new(vec![
         (Occur::Should, boosted(term_query(f.name, t), schema::BOOST_NAME)),
-        (Occur::Should, boosted(term_query(f.business_name, t), schema::BOOST_BUSINESS)),
         (Occur::Should, boosted(term_query(f.items, t), schema::BOOST_ITEMS)),
-        (Occur::Should, boosted(term_query(f.description, t), schema::BOOST_DESCRIPTION)),
-        (Occur::Should, boosted(term_query(f.source_system, t), schema::BOOST_SOURCE)),
+        (Occur::Should, boosted(term_query(f.context, t), schema::BOOST_CONTEXT)),
     ]))
 }
 
@@ -246,7 +267,7 @@ impl SegmentCollector for SegmentMatches {
 /// of the two scores.
 fn dedup(candidates: Vec<Cand>) -> Vec<Cand> {
     let mut out = Vec::with_capacity(candidates.len());
-    let mut pairs: HashMap<i64, usize> = HashMap::new();
+    let mut pairs: IdMap<usize> = IdMap::default();
     for c in candidates {
         if !c.packed.paired() {
             out.push(c);
@@ -315,7 +336,7 @@ fn facets(searcher: &Searcher, matches: &[Cand]) -> Result<Facets, SearchError> 
     let mut delivery = [0usize; 3];
     let mut cycle = vec![0usize; UpdateCycle::ALL.len()];
     let mut state = [0usize; 5];
-    let mut providers: HashMap<i64, (usize, DocAddress)> = HashMap::new();
+    let mut providers: IdMap<(usize, DocAddress)> = IdMap::default();
     for c in matches {
         let p = c.packed;
         share[p.share().min(2)] += 1;
@@ -406,12 +427,11 @@ fn matched_items(items: &str, text: &str, groups: &[QueryGroup]) -> Vec<String> 
     }
     let whole = analysis::exact(text);
     let mut ranked: Vec<(usize, usize, &str)> = Vec::new();
-    for (position, (name, code, _, terms)) in schema::parse_stored_items(items).into_iter().enumerate() {
-        let terms: HashSet<&str> = terms.split(' ').collect();
-        let satisfied = groups
-            .iter()
-            .filter(|g| g.alternatives.iter().any(|alt| alt.iter().all(|t| terms.contains(t.as_str()))))
-            .count();
+    for (position, (name, code, description)) in schema::parse_stored_items(items).into_iter().enumerate() {
+        let terms: HashSet<String> =
+            analysis::index_terms(&format!("{name} {code} {description}")).into_iter().collect();
+        let satisfied =
+            groups.iter().filter(|g| g.alternatives.iter().any(|alt| alt.iter().all(|t| terms.contains(t)))).count();
         let exact = analysis::exact(name) == whole || analysis::exact(code) == whole;
         if satisfied > 0 || exact {
             ranked.push((satisfied + if exact { groups.len() + 1 } else { 0 }, position, name));
