@@ -5,9 +5,11 @@
 //! that once a value is held it is valid. The store and web crates call into this crate; it
 //! calls into neither.
 
+pub mod aggregation;
 pub mod audit;
 pub mod calendar;
 pub mod catalog;
+pub mod demand;
 pub mod error;
 pub mod identifiers;
 pub mod identity;

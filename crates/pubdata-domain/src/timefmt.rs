@@ -35,6 +35,12 @@ pub fn parse_instant(s: &str) -> Result<OffsetDateTime> {
         })
 }
 
+/// The calendar date of an instant in the district (UTC+8): the day deadlines count from.
+pub fn district_date(t: OffsetDateTime) -> Date {
+    let offset = UtcOffset::from_hms(8, 0, 0).unwrap_or(UtcOffset::UTC);
+    t.to_offset(offset).date()
+}
+
 pub fn format_date(d: Date) -> String {
     d.format(DAY).unwrap_or_default()
 }
@@ -101,5 +107,11 @@ mod tests {
         assert_eq!(format_instant(t), "2026-02-28T16:00:00.000000Z");
         assert!(parse_bound("since", "yesterday").is_err());
         assert_eq!(format_instant(parse_until("until", "2026-03-01").unwrap()), "2026-03-01T16:00:00.000000Z");
+    }
+
+    #[test]
+    fn the_district_date_is_beijing_time() {
+        let t = parse_instant("2026-09-30T16:30:00Z").unwrap();
+        assert_eq!(format_date(district_date(t)), "2026-10-01");
     }
 }

@@ -107,6 +107,9 @@ struct Inner {
     write: AnyPool,
     audit: AuditWriter,
     url: String,
+    /// The options as given, for the loader's own connection (the URL may hold a password:
+    /// never printed; `url` is the redacted form).
+    options: StoreOptions,
 }
 
 impl std::fmt::Debug for Store {
@@ -156,7 +159,16 @@ impl Store {
         };
         migrate(backend, &write).await?;
         let audit = AuditWriter::start(write.clone(), backend, options.audit_batch_max.max(1));
-        Ok(Store { inner: Arc::new(Inner { backend, read, write, audit, url: redact_url(&options.url) }) })
+        Ok(Store {
+            inner: Arc::new(Inner {
+                backend,
+                read,
+                write,
+                audit,
+                url: redact_url(&options.url),
+                options: options.clone(),
+            }),
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -191,6 +203,28 @@ impl Store {
             Backend::Postgres => self.inner.write.begin().await?,
         };
         Ok(WriteTx { tx, backend: self.inner.backend, pending: Vec::new() })
+    }
+
+    /// A connection of the backend's own driver, outside the pools, for bulk loading (SQLite
+    /// multi-row inserts, PostgreSQL `COPY`), which the `Any` driver cannot do.
+    pub(crate) async fn bulk_connection(&self) -> Result<BulkConnection> {
+        use sqlx::Connection;
+        let o = &self.inner.options;
+        Ok(match self.inner.backend {
+            Backend::Sqlite => {
+                let mut conn = sqlx::SqliteConnection::connect(&o.url).await?;
+                conn.execute("PRAGMA busy_timeout = 30000;").await?;
+                BulkConnection::Sqlite(conn)
+            }
+            Backend::Postgres => {
+                let mut conn = sqlx::PgConnection::connect(&o.url).await?;
+                if let Some(s) = &o.schema {
+                    check_schema_name(s)?;
+                    conn.execute(AssertSqlSafe(format!("SET search_path TO \"{s}\""))).await?;
+                }
+                BulkConnection::Postgres(conn)
+            }
+        })
     }
 
     /// Whether the database answers (for `/readyz`).
@@ -304,6 +338,12 @@ impl WriteTx {
         self.tx.commit().await?;
         Ok(seqs)
     }
+}
+
+/// A native connection for bulk loading.
+pub(crate) enum BulkConnection {
+    Sqlite(sqlx::SqliteConnection),
+    Postgres(sqlx::PgConnection),
 }
 
 #[cfg(test)]

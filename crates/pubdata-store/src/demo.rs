@@ -200,7 +200,8 @@ async fn seed_user(
 }
 
 /// A few published resources of the demo agencies, so that the catalog, search and the
-/// repeated-collection check have something to show. Skipped when they exist already.
+/// repeated-collection check have something to show, and two demands of the demand list (see
+/// [`seed_demands`]). Returns the resources created; skips what exists already.
 pub async fn seed_catalog(cat: &crate::catalog::Catalog) -> Result<usize> {
     use crate::catalog::resources;
     use pubdata_domain::catalog::{ResourceDocument, ReviewAction};
@@ -226,8 +227,87 @@ pub async fn seed_catalog(cat: &crate::catalog::Catalog) -> Result<usize> {
         }
         created += 1;
     }
+    seed_demands(cat.store()).await?;
     Ok(created)
 }
+
+/// Two demands of the demand list (Art.9, 15): one waiting for the authority, one it is
+/// coordinating with a provider. Skipped when they exist already or their agencies do not.
+pub async fn seed_demands(store: &Store) -> Result<usize> {
+    use crate::demands;
+    use pubdata_domain::catalog::Delivery;
+    use pubdata_domain::demand::{DemandAction, DemandFiling, StepInput};
+    let caller = Caller::system("demo");
+    let mut created = 0;
+    for demo in DEMO_DEMANDS {
+        let mut conn = store.reader().acquire().await?;
+        let consumer = orgs::find_by_name(&mut conn, demo.consumer).await?;
+        let provider = match demo.provider {
+            Some(name) => orgs::find_by_name(&mut conn, name).await?.map(|o| Some(o.id.0)),
+            None => Some(None),
+        };
+        let (exists,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM demands WHERE title = $1")
+            .bind(demo.title)
+            .fetch_one(&mut *conn)
+            .await?;
+        drop(conn);
+        let (Some(consumer), Some(provider), 0) = (consumer, provider, exists) else { continue };
+        let filing = DemandFiling {
+            title: demo.title.into(),
+            description: demo.description.into(),
+            items: demo.items.iter().map(|i| i.to_string()).collect(),
+            scenario: demo.scenario.into(),
+            legal_basis: demo.legal_basis.into(),
+            delivery: Delivery::Api,
+            related_resource_id: None,
+        };
+        let mut tx = store.begin().await?;
+        let id = demands::insert(&mut tx, &caller, consumer.id, &filing).await?;
+        tx.commit().await?;
+        if let Some(provider) = provider {
+            let input = StepInput {
+                comment: "请评估能否通过共享通道以接口方式提供（演示数据）".into(),
+                provider_org_id: Some(provider),
+                ..StepInput::default()
+            };
+            demands::act(store, &caller, id, DemandAction::Coordinate, input).await?;
+        }
+        created += 1;
+    }
+    Ok(created)
+}
+
+struct DemoDemand {
+    consumer: &'static str,
+    /// The agency the authority is coordinating with; `None`: not yet coordinated.
+    provider: Option<&'static str>,
+    title: &'static str,
+    description: &'static str,
+    items: &'static [&'static str],
+    scenario: &'static str,
+    legal_basis: &'static str,
+}
+
+const DEMO_DEMANDS: &[DemoDemand] = &[
+    DemoDemand {
+        consumer: "钟公庙街道办事处",
+        provider: None,
+        title: "申请家庭机动车登记信息",
+        description: "最低生活保障申请家庭成员名下的机动车登记信息，用于核对家庭财产状况。",
+        items: &["公民身份号码", "号牌号码", "车辆类型", "初次登记日期"],
+        scenario: "最低生活保障申请家庭经济状况核查",
+        legal_basis: "《社会救助暂行办法》第十一条",
+    },
+    DemoDemand {
+        consumer: "鄞州区市场监督管理局",
+        provider: Some("鄞州区卫生健康局"),
+        title: "食品从业人员健康证明信息",
+        description: "食品经营者从业人员的健康证明，用于许可核查时在线核验，免于申请人重复提交。",
+        items: &["姓名", "公民身份号码", "健康证明编号", "发证日期", "有效期至"],
+        scenario: "食品经营许可核查中核验从业人员健康证明",
+        legal_basis: "《中华人民共和国食品安全法》第四十五条",
+    },
+];
 
 /// (providing agency, registration without provider_org_id's real value)
 const DEMO_RESOURCES: &[(&str, &str)] = &[

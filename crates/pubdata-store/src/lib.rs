@@ -9,11 +9,13 @@
 //! - Use-cases take a [`Caller`](pubdata_domain::identity::Caller) and authorize with the domain's
 //!   rules before touching data.
 
+pub mod aggregation;
 mod audit;
 pub mod bootstrap;
 pub mod calendar;
 pub mod catalog;
 mod db;
+pub mod demands;
 pub mod demo;
 mod error;
 pub mod identity;

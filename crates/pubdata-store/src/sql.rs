@@ -23,6 +23,13 @@ impl Sql {
         self
     }
 
+    /// Appends SQL text built only from trusted parts: identifiers the platform itself derived
+    /// and checked (resource table names, item codes), never user input.
+    pub(crate) fn push_trusted(&mut self, text: &str) -> &mut Sql {
+        self.text.push_str(text);
+        self
+    }
+
     /// Appends a parameter placeholder and binds `value` to it.
     pub(crate) fn bind<T>(&mut self, value: T) -> &mut Sql
     where

@@ -54,10 +54,13 @@ pub mod perm {
         AuditExport => AuditExport,
         CalendarRead => CalendarRead,
         CalendarManage => CalendarManage,
+        DemandFile => DemandFile,
         CatalogRead => CatalogRead,
         CatalogCompile => CatalogCompile,
         CatalogReview => CatalogReview,
         ProjectManage => ProjectManage,
+        AggregationDeliver => AggregationDeliver,
+        AggregationRead => AggregationRead,
     }
 
     /// Any authenticated principal, even one that must still change its password.
@@ -74,6 +77,15 @@ pub mod perm {
     impl Requirement for UserAdmin {
         fn check(p: &Principal) -> Result<(), pubdata_domain::Error> {
             p.require(Permission::UserManage).or_else(|_| p.require(Permission::UserManageAgency))
+        }
+    }
+
+    /// Reads the demand list (Art.9, 15): holders of a demand permission, and the roles that
+    /// oversee every organisation; which demands exactly is checked against each one.
+    pub struct DemandRead;
+    impl Requirement for DemandRead {
+        fn check(p: &Principal) -> Result<(), pubdata_domain::Error> {
+            pubdata_domain::demand::require_read(p)
         }
     }
 }

@@ -3,6 +3,7 @@
 //! `pubdata serve` runs the platform; the other commands are for operators and provisioning
 //! scripts. Exit status: 0 success, 1 a negative answer (e.g. a broken audit chain), 2 an error.
 
+mod aggregate_cli;
 mod bench;
 mod catalog_cli;
 mod commands;
@@ -64,6 +65,9 @@ enum Command {
     /// The data catalog: import and export (Art.7).
     #[command(subcommand)]
     Catalog(catalog_cli::CatalogCommand),
+    /// Aggregation: deliver a resource's data, list batches, error reports (Art.10-12).
+    #[command(subcommand)]
+    Aggregate(aggregate_cli::AggregateCommand),
     /// Write an online, consistent copy of the SQLite database.
     Backup {
         /// The file to write (must not exist).
@@ -181,6 +185,10 @@ fn main() -> ExitCode {
             Command::Catalog(c) => {
                 let config = load(config_file, c.db(), None)?;
                 catalog_cli::run(&config, c).await
+            }
+            Command::Aggregate(c) => {
+                let config = load(config_file, c.db(), None)?;
+                aggregate_cli::run(&config, c).await
             }
             Command::Backup { output, db } => commands::backup(&load(config_file, &db, None)?, &output).await,
             Command::Bench(b) => bench::run(b).await,

@@ -72,6 +72,20 @@ pub async fn run(config: Config, demo_mode: bool) -> Result<ExitCode, String> {
             demo::seed_catalog(&state.catalog).await.map_err(|e| format!("演示目录失败 / demo catalog failed: {e}"))?;
         tracing::info!(resources = n, "demo catalog seeded");
     }
+    // Deliveries whose loader died (a killed process, a lost instance) are failed and their rows
+    // removed: now, and whenever a lease could have run out since.
+    let recovery_store = store.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(pubdata_store::aggregation::DEFAULT_LEASE);
+        loop {
+            every.tick().await;
+            match pubdata_store::aggregation::recover(&recovery_store).await {
+                Ok(0) => {}
+                Ok(n) => tracing::warn!(batches = n, "interrupted deliveries marked failed"),
+                Err(e) => tracing::error!(error = %e, "recovering interrupted deliveries failed"),
+            }
+        }
+    });
     let app = pubdata_web::app(state);
     println!(
         "pubdata 已启动 / listening on {url}  ({} · {:.0} ms)",

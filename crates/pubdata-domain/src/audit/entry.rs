@@ -60,6 +60,26 @@ pub enum Action {
     ProjectUpdate,
     #[serde(rename = "project.report")]
     ProjectReport,
+    #[serde(rename = "aggregation.batch_start")]
+    AggregationBatchStart,
+    #[serde(rename = "aggregation.batch_store")]
+    AggregationBatchStore,
+    #[serde(rename = "aggregation.batch_reject")]
+    AggregationBatchReject,
+    #[serde(rename = "aggregation.batch_fail")]
+    AggregationBatchFail,
+    #[serde(rename = "aggregation.read")]
+    AggregationRead,
+    #[serde(rename = "verification.open")]
+    VerificationOpen,
+    #[serde(rename = "verification.answer")]
+    VerificationAnswer,
+    #[serde(rename = "verification.close")]
+    VerificationClose,
+    #[serde(rename = "demand.create")]
+    DemandCreate,
+    #[serde(rename = "demand.update")]
+    DemandUpdate,
     #[serde(rename = "audit.verify")]
     AuditVerify,
     #[serde(rename = "audit.export")]
@@ -96,6 +116,16 @@ impl Action {
             Action::ProjectCreate => "project.create",
             Action::ProjectUpdate => "project.update",
             Action::ProjectReport => "project.report",
+            Action::AggregationBatchStart => "aggregation.batch_start",
+            Action::AggregationBatchStore => "aggregation.batch_store",
+            Action::AggregationBatchReject => "aggregation.batch_reject",
+            Action::AggregationBatchFail => "aggregation.batch_fail",
+            Action::AggregationRead => "aggregation.read",
+            Action::VerificationOpen => "verification.open",
+            Action::VerificationAnswer => "verification.answer",
+            Action::VerificationClose => "verification.close",
+            Action::DemandCreate => "demand.create",
+            Action::DemandUpdate => "demand.update",
             Action::AuditVerify => "audit.verify",
             Action::AuditExport => "audit.export",
         }

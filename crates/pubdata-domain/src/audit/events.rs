@@ -227,6 +227,89 @@ pub fn project_reported(project_id: i64, passed: bool) -> AuditEvent {
     event(Action::ProjectReport, "it_project", Some(project_id.to_string()), json!({ "passed": passed }))
 }
 
+/// A data demand was filed (Art.9, 15).
+pub fn demand_created(
+    demand_id: i64,
+    title: &str,
+    consumer_org_id: i64,
+    related_resource_id: Option<i64>,
+) -> AuditEvent {
+    event(
+        Action::DemandCreate,
+        "demand",
+        Some(demand_id.to_string()),
+        json!({ "title": title, "consumer_org_id": consumer_org_id, "related_resource_id": related_resource_id }),
+    )
+}
+
+/// A step of a demand: `action` taken, from one state to the next, with the comment and the
+/// step's particulars (the proposed provider, the answer, the linked resource).
+pub fn demand_updated(demand_id: i64, action: &str, from: &str, to: &str, comment: &str, detail: Value) -> AuditEvent {
+    event(
+        Action::DemandUpdate,
+        "demand",
+        Some(demand_id.to_string()),
+        json!({ "action": action, "from": from, "to": to, "comment": comment, "detail": detail }),
+    )
+}
+
+/// A provider started delivering a batch (Art.12: who, when, how, which file).
+pub fn batch_started(batch_id: i64, resource_id: i64, mode: &str, channel: &str, file: &str) -> AuditEvent {
+    event(
+        Action::AggregationBatchStart,
+        "batch",
+        Some(batch_id.to_string()),
+        json!({ "resource_id": resource_id, "mode": mode, "channel": channel, "file": file }),
+    )
+}
+
+/// A batch became visible: its rows are the resource's data now (with those it retired gone).
+pub fn batch_stored(
+    batch_id: i64,
+    resource_id: i64,
+    read: u64,
+    stored: u64,
+    rejected: u64,
+    retired: u64,
+    sm3: &str,
+) -> AuditEvent {
+    event(
+        Action::AggregationBatchStore,
+        "batch",
+        Some(batch_id.to_string()),
+        json!({ "resource_id": resource_id, "read": read, "stored": stored, "rejected": rejected,
+                "retired": retired, "sm3": sm3 }),
+    )
+}
+
+pub fn batch_rejected(batch_id: i64, resource_id: i64, read: u64, rejected: u64, reason: &str) -> AuditEvent {
+    event(
+        Action::AggregationBatchReject,
+        "batch",
+        Some(batch_id.to_string()),
+        json!({ "resource_id": resource_id, "read": read, "rejected": rejected, "reason": reason }),
+    )
+}
+
+pub fn batch_failed(batch_id: i64, resource_id: i64, reason: &str) -> AuditEvent {
+    event(
+        Action::AggregationBatchFail,
+        "batch",
+        Some(batch_id.to_string()),
+        json!({ "resource_id": resource_id, "reason": reason }),
+    )
+}
+
+/// Stored rows of a resource were read (`what`: rows, export, …).
+pub fn data_read(resource_id: i64, what: &str, rows: u64) -> AuditEvent {
+    event(
+        Action::AggregationRead,
+        "resource_data",
+        Some(resource_id.to_string()),
+        json!({ "what": what, "rows": rows }),
+    )
+}
+
 /// `result` is `ok` or the break's description.
 pub fn audit_verified(entries: i64, result: &str) -> AuditEvent {
     event(Action::AuditVerify, "audit_chain", None, json!({ "entries": entries, "result": result }))

@@ -54,7 +54,7 @@ pub struct Problem {
 }
 
 impl Problem {
-    fn new(field: impl Into<String>, zh: impl Into<String>, en: impl Into<String>) -> Problem {
+    pub(crate) fn new(field: impl Into<String>, zh: impl Into<String>, en: impl Into<String>) -> Problem {
         Problem { field: field.into(), message: Text::new(zh.into(), en.into()) }
     }
 }

@@ -56,10 +56,31 @@ pub enum Permission {
     /// Register government IT projects and their catalogs, produce acceptance reports (Art.8).
     #[serde(rename = "project.manage")]
     ProjectManage,
+    /// Deliver batches of rows for one's own agency's published resources (Art.10-12).
+    #[serde(rename = "aggregation.deliver")]
+    AggregationDeliver,
+    /// See batch history and provenance (one's own agency's; all with an all-organisation role).
+    #[serde(rename = "aggregation.read")]
+    AggregationRead,
+    /// Open verification tasks and cross-checks between providers' data (Art.11).
+    #[serde(rename = "verification.manage")]
+    VerificationManage,
+    /// Answer verification tasks addressed to one's agency (Art.11).
+    #[serde(rename = "verification.answer")]
+    VerificationAnswer,
+    /// File data demands for one's agency and follow them (Art.9, 15).
+    #[serde(rename = "demand.file")]
+    DemandFile,
+    /// Coordinate demands between consumers and providers, fulfil or reject them (Art.9, 15).
+    #[serde(rename = "demand.coordinate")]
+    DemandCoordinate,
+    /// Answer demands addressed to one's agency as the proposed provider.
+    #[serde(rename = "demand.answer")]
+    DemandAnswer,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 17] = [
+    pub const ALL: [Permission; 24] = [
         Permission::AccountSelf,
         Permission::TokenManageOwn,
         Permission::OrgRead,
@@ -77,6 +98,13 @@ impl Permission {
         Permission::CatalogConfirm,
         Permission::CatalogReview,
         Permission::ProjectManage,
+        Permission::AggregationDeliver,
+        Permission::AggregationRead,
+        Permission::VerificationManage,
+        Permission::VerificationAnswer,
+        Permission::DemandFile,
+        Permission::DemandCoordinate,
+        Permission::DemandAnswer,
     ];
 
     /// The stable name used in the API, in tokens' scopes and in refusals.
@@ -99,6 +127,13 @@ impl Permission {
             Permission::CatalogConfirm => "catalog.confirm",
             Permission::CatalogReview => "catalog.review",
             Permission::ProjectManage => "project.manage",
+            Permission::AggregationDeliver => "aggregation.deliver",
+            Permission::AggregationRead => "aggregation.read",
+            Permission::VerificationManage => "verification.manage",
+            Permission::VerificationAnswer => "verification.answer",
+            Permission::DemandFile => "demand.file",
+            Permission::DemandCoordinate => "demand.coordinate",
+            Permission::DemandAnswer => "demand.answer",
         }
     }
 
@@ -126,6 +161,13 @@ impl Permission {
             Permission::CatalogConfirm => "确认提供方意见",
             Permission::CatalogReview => "审核发布全区目录",
             Permission::ProjectManage => "管理政务信息化项目",
+            Permission::AggregationDeliver => "归集本单位数据",
+            Permission::AggregationRead => "查看归集批次",
+            Permission::VerificationManage => "发起数据校核",
+            Permission::VerificationAnswer => "答复数据校核",
+            Permission::DemandFile => "提交数据需求",
+            Permission::DemandCoordinate => "协调数据需求",
+            Permission::DemandAnswer => "答复数据需求",
         }
     }
 
@@ -148,6 +190,13 @@ impl Permission {
             Permission::CatalogConfirm => "record the providing agency's opinion",
             Permission::CatalogReview => "review and publish the district catalog",
             Permission::ProjectManage => "manage government IT projects",
+            Permission::AggregationDeliver => "deliver one's agency's data",
+            Permission::AggregationRead => "view delivery batches",
+            Permission::VerificationManage => "open data verification tasks",
+            Permission::VerificationAnswer => "answer data verification tasks",
+            Permission::DemandFile => "file data demands",
+            Permission::DemandCoordinate => "coordinate data demands",
+            Permission::DemandAnswer => "answer data demands",
         }
     }
 }

@@ -104,6 +104,9 @@ impl Role {
                 P::CatalogCompile,
                 P::CatalogReview,
                 P::ProjectManage,
+                P::AggregationRead,
+                P::VerificationManage,
+                P::DemandCoordinate,
             ],
             // The authority compiles on agencies' behalf too (e.g. an IT project's preliminary catalog).
             Role::AuthorityStaff => &[
@@ -117,6 +120,9 @@ impl Role {
                 P::CatalogCompile,
                 P::CatalogReview,
                 P::ProjectManage,
+                P::AggregationRead,
+                P::VerificationManage,
+                P::DemandCoordinate,
             ],
             Role::AgencyAdmin => &[
                 P::AccountSelf,
@@ -128,6 +134,11 @@ impl Role {
                 P::CatalogRead,
                 P::CatalogCompile,
                 P::CatalogConfirm,
+                P::AggregationDeliver,
+                P::AggregationRead,
+                P::VerificationAnswer,
+                P::DemandFile,
+                P::DemandAnswer,
             ],
             Role::AgencyDataOfficer => &[
                 P::AccountSelf,
@@ -137,6 +148,11 @@ impl Role {
                 P::CatalogRead,
                 P::CatalogCompile,
                 P::CatalogConfirm,
+                P::AggregationDeliver,
+                P::AggregationRead,
+                P::VerificationAnswer,
+                P::DemandFile,
+                P::DemandAnswer,
             ],
             Role::AccountableHead => &[
                 P::AccountSelf,
@@ -147,6 +163,10 @@ impl Role {
                 P::CalendarRead,
                 P::CatalogRead,
                 P::CatalogConfirm,
+                P::AggregationRead,
+                P::VerificationAnswer,
+                P::DemandFile,
+                P::DemandAnswer,
             ],
             // Read-only oversight: sees everything security-relevant, changes nothing but itself.
             Role::Supervisor => &[
@@ -159,6 +179,7 @@ impl Role {
                 P::AuditExport,
                 P::CalendarRead,
                 P::CatalogRead,
+                P::AggregationRead,
             ],
             Role::ServiceUnit => &[P::AccountSelf, P::TokenManageOwn, P::OrgRead, P::CalendarRead, P::CatalogRead],
             Role::PublicUser => EVERYONE,

@@ -8,7 +8,7 @@
 //! across instances, so "entries about resources after position N" is a gap-free change feed.
 
 pub mod exchange;
-mod index;
+pub(crate) mod index;
 pub mod projects;
 pub mod resources;
 

@@ -2,11 +2,13 @@
 //! `#[utoipa::path]`, so the OpenAPI document at `/api/v1/openapi.json` is generated from the
 //! same code that serves the requests.
 
+pub(crate) mod aggregation;
 pub(crate) mod audit;
 mod auth;
 mod calendar;
 pub(crate) mod catalog;
 pub(crate) mod catalog_files;
+pub(crate) mod demands;
 pub(crate) mod orgs;
 mod projects;
 mod tokens;
@@ -37,6 +39,7 @@ use utoipa_axum::routes;
         (name = "calendar", description = "工作日历 / working-day calendar"),
         (name = "catalog", description = "公共数据资源目录（第七至九条）/ the data catalog (Art.7-9)"),
         (name = "projects", description = "政务信息化项目（第八条）/ government IT projects (Art.8)"),
+        (name = "demands", description = "数据需求清单（第九条、第十五条）/ the data demand list (Art.9, 15)"),
     )
 )]
 struct ApiDoc;
@@ -87,9 +90,17 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(catalog_files::export_xlsx))
         .routes(routes!(catalog_files::export_json, catalog_files::import_json))
         .routes(routes!(catalog_files::dcat))
+        .routes(routes!(demands::list, demands::create))
+        .routes(routes!(demands::get))
+        .routes(routes!(demands::act))
         .routes(routes!(projects::list, projects::create))
         .routes(routes!(projects::get))
         .routes(routes!(projects::add_resource))
         .routes(routes!(projects::complete))
         .routes(routes!(projects::acceptance))
+        .routes(routes!(aggregation::deliver, aggregation::list))
+        .routes(routes!(aggregation::get))
+        .routes(routes!(aggregation::errors_csv))
+        .routes(routes!(aggregation::errors_xlsx))
+        .routes(routes!(aggregation::rows))
 }

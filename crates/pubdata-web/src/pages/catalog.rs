@@ -815,6 +815,9 @@ struct DetailPage {
     other_actions: Vec<(&'static str, String)>,
     can_edit: bool,
     can_discard: bool,
+    /// Another agency may file a demand about a published resource (Art.9, 15), e.g. when it
+    /// is not shared or its sharing is refused.
+    can_file_demand: bool,
     comment: String,
     justification: String,
     comment_error: String,
@@ -956,6 +959,9 @@ async fn detail_page(
         other_actions,
         can_edit: d.can_edit,
         can_discard: d.can_edit && d.state == ReviewState::Draft && d.current_version > 0,
+        can_file_demand: d.current_version > 0
+            && page.caller.principal.has(pubdata_domain::identity::Permission::DemandFile)
+            && page.caller.principal.org_id.is_some_and(|o| o.0 != d.provider_org_id),
         comment,
         justification,
         comment_error,

@@ -8,6 +8,7 @@ mod calendar;
 mod catalog;
 mod catalog_form;
 mod catalog_import;
+mod demands;
 mod home;
 mod login;
 mod projects;
@@ -62,6 +63,10 @@ pub fn router() -> Router<AppState> {
         .route("/catalog/{id}/review", post(catalog::review))
         .route("/catalog/{id}/discard", post(catalog::discard))
         .route("/catalog/{id}/diff", get(catalog::diff))
+        .route("/demands", get(demands::list))
+        .route("/demands/new", get(demands::new_form).post(demands::create))
+        .route("/demands/{id}", get(demands::detail))
+        .route("/demands/{id}/actions", post(demands::act))
         .route("/projects", get(projects::list).post(projects::create))
         .route("/projects/{id}", get(projects::detail))
         .route("/projects/{id}/complete", post(projects::complete))
@@ -117,6 +122,7 @@ const NAV: &[(&str, &str, &[Permission])] = &[
     ("/catalog", "nav.catalog", &[Permission::CatalogRead]),
     ("/catalog/review", "nav.catalog_review", &[Permission::CatalogConfirm, Permission::CatalogReview]),
     ("/projects", "nav.projects", &[Permission::CatalogRead]),
+    ("/demands", "nav.demands", &[Permission::DemandFile, Permission::DemandCoordinate, Permission::DemandAnswer]),
     ("/admin/organisations", "nav.orgs", &[Permission::OrgRead]),
     ("/admin/users", "nav.users", &[Permission::UserRead]),
     ("/audit", "nav.audit", &[Permission::AuditRead]),
@@ -221,6 +227,8 @@ fn flash_text(lang: Lang, key: &str) -> Option<String> {
         "projects.created",
         "projects.completed",
         "projects.resource_added",
+        "demands.created",
+        "demands.updated",
     ];
     ALLOWED.contains(&key).then(|| lang.t(key).to_string())
 }
