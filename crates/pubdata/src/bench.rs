@@ -36,6 +36,9 @@ use std::process::{ExitCode, Stdio};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+#[path = "bench_aggregate.rs"]
+mod aggregate;
+
 #[derive(Subcommand)]
 pub enum BenchCommand {
     /// Cold and warm start time of `serve` on SQLite until /healthz answers, and its idle memory.
@@ -102,6 +105,45 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Delivery of a generated CSV (10 columns: ID numbers, names, mobiles, addresses, …) through
+    /// the platform into a fresh database, against the database's own bulk loader on the same file
+    /// (sqlite3 `.import`, or PostgreSQL `COPY` by psql): rows/s and the delivery's peak memory.
+    Aggregate {
+        /// PostgreSQL (a fresh schema `bench_…`, dropped afterwards) instead of a temporary SQLite file.
+        #[arg(long, value_name = "URL")]
+        database_url: Option<String>,
+        /// Size of the generated file in MB (10^6 bytes).
+        #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+        megabytes: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// The delivery of `aggregate`, in a process of its own so that its peak memory is its own.
+    #[command(hide = true)]
+    AggregateChild {
+        #[arg(long, value_name = "FILE")]
+        file: PathBuf,
+        #[arg(long)]
+        resource: i64,
+        #[arg(long, value_name = "FILE")]
+        sqlite: Option<PathBuf>,
+        #[arg(long, value_name = "URL")]
+        database_url: Option<String>,
+        #[arg(long)]
+        schema: Option<String>,
+    },
+    /// The personal-information detector: throughput on text columns (MB/s on one core) and
+    /// precision/recall on labelled columns built from a real file and generated identifiers.
+    Pii {
+        /// The real enterprise registry (e.g. ../shared/data/zj-enterprise-2002.csv) to include.
+        #[arg(long, value_name = "FILE")]
+        real: Option<PathBuf>,
+        /// MB of generated column values for the throughput measurement.
+        #[arg(long, default_value_t = 100)]
+        megabytes: u64,
+        #[arg(long, default_value_t = 10)]
+        seed: u64,
+    },
     /// One parse or import for `catalog-import`, in a process of its own so that its peak memory
     /// is the import's alone. Prints one line of JSON.
     #[command(hide = true)]
@@ -141,6 +183,13 @@ pub async fn run(command: BenchCommand) -> Result<ExitCode, String> {
         BenchCommand::CatalogImport { database_url, resources, items, runs, seed } => {
             catalog_import(database_url, resources as usize, items as usize, runs, seed).await
         }
+        BenchCommand::Aggregate { database_url, megabytes, seed } => {
+            aggregate::aggregate(database_url, megabytes, seed).await
+        }
+        BenchCommand::AggregateChild { file, resource, sqlite, database_url, schema } => {
+            aggregate::deliver_child(aggregate::ChildArgs { file, resource, sqlite, database_url, schema }).await
+        }
+        BenchCommand::Pii { real, megabytes, seed } => aggregate::pii(real, megabytes, seed),
         BenchCommand::ImportChild { file, csv, parse_only, sqlite, database_url, schema, index_dir } => {
             import_child(ChildArgs { file, csv, parse_only, sqlite, database_url, schema, index_dir }).await
         }

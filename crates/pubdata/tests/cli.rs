@@ -334,3 +334,86 @@ fn art_7_catalogs_import_and_export_from_the_command_line() {
     );
     assert!(std::fs::read(&template).unwrap().starts_with(b"PK"));
 }
+
+/// A valid unified social credit code, distinct for each `n`.
+fn credit_code(n: u32) -> String {
+    let base = format!("91330212{n:09}");
+    "0123456789ABCDEFGHJKLMNPQRTUWXY"
+        .chars()
+        .map(|c| format!("{base}{c}"))
+        .find(|code| pubdata_pii::validate::credit_code(code).is_ok())
+        .unwrap()
+}
+
+/// Reads one number from the data directory's database.
+fn scalar(d: &tempfile::TempDir, sql: &str) -> Option<i64> {
+    let url = format!("sqlite://{}?mode=ro", d.path().join("pubdata.db").display());
+    let sql = sql.to_string();
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async move {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.ok()?;
+        let n: Option<(i64,)> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_optional(&mut conn).await.ok()?;
+        let _ = conn.close().await;
+        n.map(|(n,)| n)
+    })
+}
+
+#[test]
+fn art_12_a_delivery_killed_midway_is_failed_and_shows_no_rows() {
+    let d = data_dir();
+    drop(serve(pubdata(&["serve", "--demo", "--listen", "127.0.0.1:0", "--data-dir", &dir_arg(&d)])));
+    let resource = scalar(&d, "SELECT id FROM catalog_resources WHERE name = '企业登记信息'").unwrap();
+    let file = d.path().join("enterprises.csv");
+    let mut csv = String::from("统一社会信用代码,企业名称\n");
+    for i in 0..200_000 {
+        csv.push_str(&format!("{},宁波市鄞州区测试企业{i}有限公司\n", credit_code(i)));
+    }
+    std::fs::write(&file, csv).unwrap();
+    let mut upload = pubdata(&[
+        "aggregate",
+        "upload",
+        &resource.to_string(),
+        &file.to_string_lossy(),
+        "--lease-seconds",
+        "1",
+        "--data-dir",
+        &dir_arg(&d),
+    ]);
+    let mut child = upload.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+    // Kill the process once it has loaded rows, in the middle of the batch.
+    let table = format!("SELECT COUNT(*) FROM rd_{resource}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while scalar(&d, &table).unwrap_or(0) == 0 {
+        assert!(std::time::Instant::now() < deadline, "the upload loaded nothing");
+        assert!(child.try_wait().unwrap().is_none(), "the upload ended before it could be interrupted");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(scalar(&d, "SELECT COUNT(*) FROM aggregation_batches WHERE state = 'receiving'"), Some(1));
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+
+    // The next command fails the batch (its lease ran out), removes its rows, and shows none.
+    let listed = run(pubdata(&["aggregate", "batches", &resource.to_string(), "--data-dir", &dir_arg(&d)]), None);
+    assert_eq!(listed.code, 0, "{}", listed.stderr);
+    assert!(listed.stderr.contains("marked failed"), "{}", listed.stderr);
+    assert!(listed.stdout.contains("当前 0 行"), "{}", listed.stdout);
+    assert!(
+        listed.stdout.lines().any(|l| l.contains("\tfailed\t") && l.contains("enterprises.csv")),
+        "{}",
+        listed.stdout
+    );
+    assert_eq!(scalar(&d, &table), Some(0), "the interrupted batch's rows are gone");
+    assert_eq!(scalar(&d, "SELECT COUNT(*) FROM audit_entries WHERE action = 'aggregation.batch_fail'"), Some(1));
+    let verify = run(pubdata(&["audit", "verify", "--data-dir", &dir_arg(&d)]), None);
+    assert_eq!(verify.code, 0, "{}", verify.stdout);
+
+    // A complete delivery of the same file then stores every row.
+    let ok = run(
+        pubdata(&["aggregate", "upload", &resource.to_string(), &file.to_string_lossy(), "--data-dir", &dir_arg(&d)]),
+        None,
+    );
+    assert_eq!(ok.code, 0, "{}{}", ok.stdout, ok.stderr);
+    assert!(ok.stdout.contains("stored 200000"), "{}", ok.stdout);
+    assert_eq!(scalar(&d, &table), Some(200_000));
+}
