@@ -253,13 +253,14 @@ impl RowChecker {
 
     /// Checks one row's fields (in file column order). On success `values` holds one value per
     /// data item in catalog order (items without a column are null); otherwise `errors` gets
-    /// one entry per bad cell.
-    pub fn check(&self, fields: &[String], values: &mut Vec<Value>, errors: &mut Vec<CellError>) -> bool {
+    /// one entry per bad cell. Text values are moved out of `fields` rather than copied (a field
+    /// left empty by that is of no further use to the caller).
+    pub fn check(&self, fields: &mut [String], values: &mut Vec<Value>, errors: &mut Vec<CellError>) -> bool {
         values.clear();
         values.resize(self.item_count, Value::Null);
         let before = errors.len();
-        for (c, raw) in self.columns.iter().zip(fields) {
-            match c.value(raw.trim()) {
+        for (c, raw) in self.columns.iter().zip(fields.iter_mut()) {
+            match c.value(raw) {
                 Ok(v) => values[c.item_index] = v,
                 Err(reason) => errors.push(CellError {
                     column: c.header.clone(),
@@ -277,7 +278,8 @@ fn reason(zh: impl Into<String>, en: impl Into<String>) -> Text {
 }
 
 impl ColumnCheck {
-    fn value(&self, v: &str) -> Result<Value, Text> {
+    fn value(&self, raw: &mut String) -> Result<Value, Text> {
+        let v = raw.trim();
         if v.is_empty() {
             return if self.required {
                 Err(reason("必填项为空", "required value is empty"))
@@ -295,7 +297,18 @@ impl ColumnCheck {
             };
         }
         match self.item_type {
-            ItemType::String | ItemType::Text | ItemType::Binary => self.text(v),
+            ItemType::String | ItemType::Text | ItemType::Binary => {
+                self.text(v)?;
+                // Valid as it is: keep the string itself (trimmed, identifiers in capitals).
+                let keep = |s: &mut String| {
+                    if s.len() == s.trim().len() { std::mem::take(s) } else { s.trim().to_string() }
+                };
+                let mut out = keep(raw);
+                if self.identifier.is_some() {
+                    out.make_ascii_uppercase();
+                }
+                Ok(Value::Text(out))
+            }
             ItemType::Integer => integer(v),
             ItemType::Decimal => decimal(v, self.precision, self.scale),
             ItemType::Boolean => boolean(v),
@@ -304,7 +317,7 @@ impl ColumnCheck {
         }
     }
 
-    fn text(&self, v: &str) -> Result<Value, Text> {
+    fn text(&self, v: &str) -> Result<(), Text> {
         if let Some(max) = self.length {
             let n = v.chars().count();
             if n > max as usize {
@@ -322,7 +335,7 @@ impl ColumnCheck {
                         format!("invalid ID card number: {}", e.reason_en()),
                     )
                 })?;
-                Ok(Value::Text(v.to_ascii_uppercase()))
+                Ok(())
             }
             Some(IdentifierKind::CreditCode) => {
                 validate::credit_code(v).map_err(|e| {
@@ -331,13 +344,13 @@ impl ColumnCheck {
                         format!("invalid unified social credit code: {}", e.reason_en()),
                     )
                 })?;
-                Ok(Value::Text(v.to_ascii_uppercase()))
+                Ok(())
             }
             Some(IdentifierKind::Mobile) if !validate::mobile(v) => Err(reason(
                 "手机号码格式无效（应为 11 位，以 13-19 开头）",
                 "invalid mobile number (11 digits starting 13-19)",
             )),
-            _ => Ok(Value::Text(v.to_string())),
+            _ => Ok(()),
         }
     }
 }
@@ -556,15 +569,15 @@ mod tests {
         let mapping = map_columns(&h, &items).unwrap();
         let checker = RowChecker::new(&h, &items, &mapping);
         let (mut values, mut errors) = (Vec::new(), Vec::new());
-        let row = header(&["91350100m000100y43", "甲公司", "051.50", "2002/1/1", "存续", ""]);
-        assert!(checker.check(&row, &mut values, &mut errors), "{errors:?}");
+        let mut row = header(&["91350100m000100y43", "甲公司", "051.50", "2002/1/1", "存续", ""]);
+        assert!(checker.check(&mut row, &mut values, &mut errors), "{errors:?}");
         assert_eq!(values[0], Value::Text("91350100M000100Y43".into()));
         assert_eq!(values[2], Value::Text("51.5".into()));
         assert_eq!(values[3], Value::Text("2002-01-01".into()));
         assert_eq!(values[4], Value::Text("1".into()));
         assert_eq!(values[5], Value::Null);
 
-        let row = header(&[
+        let mut row = header(&[
             "91350100M000100Y44",
             "一个很长很长很长很长的名称",
             "1234567.1",
@@ -572,7 +585,7 @@ mod tests {
             "在业",
             "33021219900101123X",
         ]);
-        assert!(!checker.check(&row, &mut values, &mut errors));
+        assert!(!checker.check(&mut row, &mut values, &mut errors));
         let cols: Vec<&str> = errors.iter().map(|e| e.column.as_str()).collect();
         assert_eq!(cols, ["统一社会信用代码", "name", "capital", "founded", "status", "legal_id"]);
         assert!(errors[0].reason.zh.contains("校验"), "{:?}", errors[0]);

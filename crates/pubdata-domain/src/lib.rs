@@ -17,6 +17,7 @@ pub mod ids;
 pub mod secret;
 pub mod text;
 pub mod timefmt;
+pub mod verification;
 
 pub use error::{Error, Result};
 pub use text::Text;

@@ -100,7 +100,7 @@ impl SearchIndex {
     }
 
     fn start(
-        index: Index,
+        mut index: Index,
         fields: Fields,
         rebuilt: bool,
         location: Option<PathBuf>,
@@ -108,6 +108,11 @@ impl SearchIndex {
         schema::register_tokenizers(&index);
         crate::analysis::warm_up();
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 3);
+        // A search runs its segments on all cores: the broad queries (a word that matches half
+        // the catalog, every match counted for the facets) take the longest, and they split well.
+        if threads > 1 {
+            index.set_multithread_executor(threads)?;
+        }
         let writer = index.writer_with_num_threads(threads, WRITER_MEMORY).map_err(|e| match e {
             TantivyError::LockFailure(LockError::LockBusy, _) => {
                 SearchError::Locked { path: location.as_ref().map_or_else(String::new, |p| p.display().to_string()) }

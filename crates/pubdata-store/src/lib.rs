@@ -21,6 +21,7 @@ mod error;
 pub mod identity;
 pub mod maintenance;
 mod sql;
+pub mod verification;
 
 pub use audit::{AuditFilter, AuditPage, AuditWriter, ChainCheck};
 pub use db::{Backend, Store, StoreOptions, WriteTx, redact_url};

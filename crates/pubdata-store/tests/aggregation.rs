@@ -324,6 +324,7 @@ async fn art_12_upsert_replaces_by_key_and_replaced_rows_stay_retrievable(db: &T
     let errors = aggregation::errors(store, &d.market_officer, b4.id).await.unwrap();
     assert_eq!(errors[0].source_row, Some(3));
     assert!(errors[0].reason.zh.contains("第 2 行"), "{errors:?}");
+    assert_eq!((errors[0].column.as_str(), errors[0].value.as_str()), ("统一社会信用代码", "91350100M000100Y43"));
 }
 
 async fn art_12_replace_swaps_every_row_at_once(db: &TestDb) {

@@ -61,6 +61,8 @@ pub mod perm {
         ProjectManage => ProjectManage,
         AggregationDeliver => AggregationDeliver,
         AggregationRead => AggregationRead,
+        VerificationManage => VerificationManage,
+        VerificationAnswer => VerificationAnswer,
     }
 
     /// Any authenticated principal, even one that must still change its password.
@@ -86,6 +88,15 @@ pub mod perm {
     impl Requirement for DemandRead {
         fn check(p: &Principal) -> Result<(), pubdata_domain::Error> {
             pubdata_domain::demand::require_read(p)
+        }
+    }
+
+    /// Reads verification tasks (Art.11): holders of a verification permission, and the roles
+    /// that oversee every organisation; which tasks exactly is checked against each one.
+    pub struct VerificationRead;
+    impl Requirement for VerificationRead {
+        fn check(p: &Principal) -> Result<(), pubdata_domain::Error> {
+            pubdata_domain::verification::require_read(p)
         }
     }
 }

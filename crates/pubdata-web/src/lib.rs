@@ -25,7 +25,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 /// Settings of the HTTP layer.
@@ -114,7 +113,7 @@ pub fn app(state: AppState) -> Router {
         // The limit for extractors that read the whole body; routes that take files (catalog
         // import) set their own, larger one.
         .layer(axum::extract::DefaultBodyLimit::max(config.max_body_bytes))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout))
+        .layer(axum::middleware::from_fn_with_state(config.request_timeout, request_timeout))
         .layer(CatchPanicLayer::custom(|_| error::internal().into_response()))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
@@ -123,6 +122,25 @@ pub fn app(state: AppState) -> Router {
         }))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
+}
+
+/// Answers 408 when a request takes longer than `limit`, except a streamed delivery to the push
+/// API (`PUT /api/v1/resources/{id}/batches`): a multi-gigabyte batch takes as long as its upload,
+/// and a stalled upload is ended by the delivery's own idle timeout instead.
+async fn request_timeout(
+    State(limit): State<Duration>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let streamed_delivery = request.method() == axum::http::Method::PUT
+        && request.uri().path().strip_prefix("/api/v1/resources/").is_some_and(|rest| rest.ends_with("/batches"));
+    if streamed_delivery {
+        return next.run(request).await;
+    }
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => StatusCode::REQUEST_TIMEOUT.into_response(),
+    }
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {

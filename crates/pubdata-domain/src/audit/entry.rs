@@ -70,6 +70,8 @@ pub enum Action {
     AggregationBatchFail,
     #[serde(rename = "aggregation.read")]
     AggregationRead,
+    #[serde(rename = "verification.cross_check")]
+    VerificationCrossCheck,
     #[serde(rename = "verification.open")]
     VerificationOpen,
     #[serde(rename = "verification.answer")]
@@ -121,6 +123,7 @@ impl Action {
             Action::AggregationBatchReject => "aggregation.batch_reject",
             Action::AggregationBatchFail => "aggregation.batch_fail",
             Action::AggregationRead => "aggregation.read",
+            Action::VerificationCrossCheck => "verification.cross_check",
             Action::VerificationOpen => "verification.open",
             Action::VerificationAnswer => "verification.answer",
             Action::VerificationClose => "verification.close",

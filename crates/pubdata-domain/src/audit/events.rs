@@ -253,6 +253,61 @@ pub fn demand_updated(demand_id: i64, action: &str, from: &str, to: &str, commen
     )
 }
 
+/// A cross-check that found no conflicting values (Art.11, 23): the comparison, and the data
+/// access it made (`data_access`: the resources read and the joined rows). A cross-check that
+/// found conflicts is recorded by [`verification_opened`] for the task it opened.
+pub fn cross_check_run(cross_check_id: i64, comparison: Value, data_access: Value) -> AuditEvent {
+    event(
+        Action::VerificationCrossCheck,
+        "cross_check",
+        Some(cross_check_id.to_string()),
+        json!({ "task_id": null, "comparison": comparison, "data_access": data_access }),
+    )
+}
+
+/// A verification task was opened (Art.11): `origin` is `cross_check` (then `comparison` and
+/// `data_access` describe the run that found the conflicts) or `manual`; the addressed
+/// providers and the deadline in working days.
+pub fn verification_opened(
+    task_id: i64,
+    origin: &str,
+    provider_org_ids: &[i64],
+    working_days: i64,
+    detail: Value,
+) -> AuditEvent {
+    event(
+        Action::VerificationOpen,
+        "verification",
+        Some(task_id.to_string()),
+        json!({ "origin": origin, "provider_org_ids": provider_org_ids, "working_days": working_days,
+                "detail": detail }),
+    )
+}
+
+/// An addressed provider answered: `corrected` (with the batch) or `confirmed` (with the
+/// explanation); `to` is the task's state after the answer.
+pub fn verification_answered(
+    task_id: i64,
+    provider_org_id: i64,
+    answer: &str,
+    batch_id: Option<i64>,
+    explanation: &str,
+    to: &str,
+) -> AuditEvent {
+    event(
+        Action::VerificationAnswer,
+        "verification",
+        Some(task_id.to_string()),
+        json!({ "provider_org_id": provider_org_id, "answer": answer, "batch_id": batch_id,
+                "explanation": explanation, "to": to }),
+    )
+}
+
+/// The authority closed a task with its comment.
+pub fn verification_closed(task_id: i64, comment: &str) -> AuditEvent {
+    event(Action::VerificationClose, "verification", Some(task_id.to_string()), json!({ "comment": comment }))
+}
+
 /// A provider started delivering a batch (Art.12: who, when, how, which file).
 pub fn batch_started(batch_id: i64, resource_id: i64, mode: &str, channel: &str, file: &str) -> AuditEvent {
     event(

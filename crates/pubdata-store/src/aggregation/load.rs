@@ -50,6 +50,8 @@ struct ReadOutcome {
     errors: Vec<BatchError>,
     /// Rows whose key hashed like an earlier row's: possibly duplicates, checked exactly later.
     suspects: Vec<Vec<Value>>,
+    /// The file's header(s) of the unique-key column(s), for reports.
+    key_column: String,
     digests: pubdata_ingest::Digests,
     encoding: String,
     detection: serde_json::Value,
@@ -111,7 +113,7 @@ pub async fn deliver<R: Read + Send + 'static>(
 
     let outcome = run(store, &layout, &doc, batch_id, &req, input, progress).await;
     match outcome {
-        Ok(end) => finish(store, caller, &layout, batch_id, &req, end).await,
+        Ok(end) => finish(store, caller, &layout, &doc.items, batch_id, &req, end).await,
         Err(e) => {
             // The loader failed (database gone, disk full): mark the batch failed if we still
             // can, and remove what it loaded; otherwise recovery does both once its lease ends.
@@ -187,20 +189,25 @@ async fn run<R: Read + Send + 'static>(
     });
     let mut conn = store.bulk_connection().await?;
     let lease = req.lease;
-    let mut renewed = Instant::now();
+    // The lease is renewed while this task lives, whether or not rows arrive (a slow upload is
+    // alive; a killed process is not).
+    let mut renew = tokio::time::interval(lease / 3);
+    renew.tick().await;
     let mut end = LoadEnd { read: None, fatal: Vec::new() };
     let item_columns = Layout::item_columns(&doc.items);
-    while let Some(msg) = receiver.recv().await {
-        match msg {
-            Msg::Rows(rows) => {
-                insert_chunk(&mut conn, layout, &item_columns, batch_id, &rows).await?;
-                if renewed.elapsed() > lease / 3 {
-                    renew_lease(store, batch_id, lease).await?;
-                    renewed = Instant::now();
-                }
+    loop {
+        let msg = tokio::select! {
+            msg = receiver.recv() => msg,
+            _ = renew.tick() => {
+                renew_lease(store, batch_id, lease).await?;
+                continue;
             }
-            Msg::Done(outcome) => end.read = Some(*outcome),
-            Msg::Fatal(errors) => end.fatal = errors,
+        };
+        match msg {
+            None => break,
+            Some(Msg::Rows(rows)) => insert_chunk(&mut conn, layout, &item_columns, batch_id, &rows).await?,
+            Some(Msg::Done(outcome)) => end.read = Some(*outcome),
+            Some(Msg::Fatal(errors)) => end.fatal = errors,
         }
     }
     reader.await.map_err(|e| Error::Database(sqlx::Error::Io(std::io::Error::other(format!("reader thread: {e}")))))?;
@@ -259,6 +266,14 @@ fn read_rows<R: Read + Send + 'static>(
         }
     };
     let checker = RowChecker::new(&header, items, &mapping);
+    let key_column = key_positions
+        .iter()
+        .map(|&k| match mapping.item_of_column.iter().position(|&i| i == k) {
+            Some(c) => header[c].clone(),
+            None => items[k].code.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(",");
     let mut detectors: Vec<pubdata_pii::ColumnDetector> =
         header.iter().map(|h| pubdata_pii::ColumnDetector::new(h)).collect();
     let mut seen_keys: HashSet<u64> = HashSet::new();
@@ -305,7 +320,7 @@ fn read_rows<R: Read + Send + 'static>(
         }
         let mut values = Vec::new();
         cells.clear();
-        if !checker.check(&row.fields, &mut values, &mut cells) {
+        if !checker.check(&mut row.fields, &mut values, &mut cells) {
             bad_rows += 1;
             for c in cells.drain(..) {
                 if errors.len() < MAX_STORED_ERRORS {
@@ -365,6 +380,7 @@ fn read_rows<R: Read + Send + 'static>(
         bad_rows,
         errors,
         suspects,
+        key_column,
         digests,
         encoding,
         detection,
@@ -459,6 +475,7 @@ async fn finish(
     store: &Store,
     caller: &Caller,
     layout: &Layout,
+    items: &[pubdata_domain::catalog::DataItem],
     batch_id: i64,
     req: &DeliveryRequest,
     end: LoadEnd,
@@ -480,13 +497,14 @@ async fn finish(
     // appending, against the rows already stored.
     let mut duplicate_rows: Vec<i64> = Vec::new();
     if !layout.key.is_empty() {
-        let dup_errors = duplicates_within(store, layout, batch_id, &read.suspects).await?;
+        let key = KeyDisplay::new(items, &read.key_column);
+        let dup_errors = duplicates_within(store, layout, batch_id, &read.suspects, &key).await?;
         for e in &dup_errors {
             duplicate_rows.extend(e.source_row);
         }
         read.errors.extend(dup_errors);
         if req.mode == Mode::Append {
-            let (rows, clash) = duplicates_of_stored(store, layout, batch_id).await?;
+            let (rows, clash) = duplicates_of_stored(store, layout, batch_id, &key).await?;
             duplicate_rows.extend(rows);
             read.errors.extend(clash);
         }
@@ -524,7 +542,7 @@ async fn finish(
     let retired = retire(&mut tx, layout, batch_id, req.mode).await?;
     let stored = read.rows_read - bad_rows;
     let now = timefmt::format_instant(timefmt::now());
-    sqlx::query(
+    let updated = sqlx::query(
         "UPDATE aggregation_batches SET state = 'stored', encoding = $1, file_bytes = $2, sha256 = $3, sm3 = $4, \
          rows_read = $5, rows_stored = $6, rows_rejected = $7, rows_retired = $8, detection = $9, finished_at = $10 \
          WHERE id = $11 AND state = 'receiving'",
@@ -541,7 +559,11 @@ async fn finish(
     .bind(&now)
     .bind(batch_id)
     .execute(tx.conn())
-    .await?;
+    .await?
+    .rows_affected();
+    if updated == 0 {
+        return Err(no_longer_receiving());
+    }
     tx.record(
         caller.actor(),
         events::batch_stored(
@@ -556,6 +578,15 @@ async fn finish(
     );
     tx.commit().await?;
     super::get_unchecked(store, batch_id).await
+}
+
+/// The batch was failed meanwhile (its lease ran out and recovery took it): nothing is stored.
+fn no_longer_receiving() -> Error {
+    pubdata_domain::Error::conflict(
+        "批次已因接收超时被标记为失败，数据未入库，请重新提交",
+        "the batch was marked failed after its lease ran out; nothing was stored, deliver again",
+    )
+    .into()
 }
 
 /// Retires the rows this batch replaces: all visible rows (replace), or those with a key this
@@ -583,11 +614,55 @@ async fn retire(tx: &mut WriteTx, layout: &Layout, batch_id: i64, mode: Mode) ->
     Ok(tx.conn().execute(AssertSqlSafe(sql)).await?.rows_affected())
 }
 
+/// How a unique key appears in reports: the file's column header(s), values masked as the
+/// items' levels require.
+struct KeyDisplay {
+    column: String,
+    items: Vec<(Option<rules::IdentifierKind>, bool)>,
+}
+
+impl KeyDisplay {
+    fn new(items: &[pubdata_domain::catalog::DataItem], column: &str) -> KeyDisplay {
+        let items = items
+            .iter()
+            .filter(|i| i.unique_key)
+            .map(|i| {
+                let kind = rules::IdentifierKind::of(i);
+                (kind, kind.is_some() || i.level >= pubdata_domain::catalog::Level::L3)
+            })
+            .collect();
+        KeyDisplay { column: column.to_string(), items }
+    }
+
+    fn show<S: AsRef<str>>(&self, values: &[S]) -> String {
+        values
+            .iter()
+            .zip(&self.items)
+            .map(
+                |(v, (kind, sensitive))| {
+                    if *sensitive { rules::mask(*kind, v.as_ref()) } else { v.as_ref().to_string() }
+                },
+            )
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+}
+
+fn value_text(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::Text(s) => s.clone(),
+        Value::Int(i) => i.to_string(),
+        Value::Bool(b) => b.to_string(),
+    }
+}
+
 async fn duplicates_within(
     store: &Store,
     layout: &Layout,
     batch_id: i64,
     suspects: &[Vec<Value>],
+    shown: &KeyDisplay,
 ) -> Result<Vec<BatchError>> {
     let mut errors = Vec::new();
     let mut done: HashSet<u64> = HashSet::new();
@@ -612,8 +687,8 @@ async fn duplicates_within(
             for (row,) in rest {
                 errors.push(BatchError {
                     source_row: Some(*row),
-                    column: layout.key.join(","),
-                    value: String::new(),
+                    column: shown.column.clone(),
+                    value: shown.show(&key.iter().map(value_text).collect::<Vec<_>>()),
                     reason: Text::new(
                         format!("唯一键与本文件第 {first} 行重复"),
                         format!("the unique key repeats row {first} of this file"),
@@ -627,30 +702,48 @@ async fn duplicates_within(
 
 /// Rows of this batch whose key is already stored: all their row numbers, and the errors to
 /// report (at most [`MAX_STORED_ERRORS`]).
-async fn duplicates_of_stored(store: &Store, layout: &Layout, batch_id: i64) -> Result<(Vec<i64>, Vec<BatchError>)> {
+async fn duplicates_of_stored(
+    store: &Store,
+    layout: &Layout,
+    batch_id: i64,
+    shown: &KeyDisplay,
+) -> Result<(Vec<i64>, Vec<BatchError>)> {
+    use sqlx::Row;
     let t = layout.quoted();
     let same_key: Vec<String> = layout.key.iter().map(|k| format!("n.{k} = o.{k}", k = table::quote(k))).collect();
+    let key_text: Vec<String> = layout.key.iter().map(|k| format!("CAST(n.{} AS TEXT)", table::quote(k))).collect();
+    let key_group: Vec<String> = layout.key.iter().map(|k| format!("n.{}", table::quote(k))).collect();
     let sql = format!(
-        "SELECT n.{SOURCE_ROW}, MIN(o.{BATCH}) FROM {t} n JOIN {t} o ON {} WHERE n.{BATCH} = {batch_id} \
-         AND o.{BATCH} <> {batch_id} AND {} GROUP BY n.{SOURCE_ROW} ORDER BY n.{SOURCE_ROW}",
+        "SELECT n.{SOURCE_ROW}, MIN(o.{BATCH}), {} FROM {t} n JOIN {t} o ON {} WHERE n.{BATCH} = {batch_id} \
+         AND o.{BATCH} <> {batch_id} AND {} GROUP BY n.{SOURCE_ROW}, {} ORDER BY n.{SOURCE_ROW}",
+        key_text.join(", "),
         same_key.join(" AND "),
         layout.visible("o"),
+        key_group.join(", "),
     );
-    let rows: Vec<(i64, i64)> = sqlx::query_as(AssertSqlSafe(sql)).fetch_all(store.reader()).await?;
+    let fetched = sqlx::query(AssertSqlSafe(sql)).fetch_all(store.reader()).await?;
+    let mut rows: Vec<(i64, i64, Vec<String>)> = Vec::with_capacity(fetched.len());
+    for r in &fetched {
+        let mut key = Vec::with_capacity(layout.key.len());
+        for i in 0..layout.key.len() {
+            key.push(r.try_get::<Option<String>, _>(i + 2)?.unwrap_or_default());
+        }
+        rows.push((r.try_get(0)?, r.try_get(1)?, key));
+    }
     let errors = rows
         .iter()
         .take(MAX_STORED_ERRORS)
-        .map(|&(row, other)| BatchError {
-            source_row: Some(row),
-            column: layout.key.join(","),
-            value: String::new(),
+        .map(|(row, other, key)| BatchError {
+            source_row: Some(*row),
+            column: shown.column.clone(),
+            value: shown.show(key),
             reason: Text::new(
                 format!("唯一键与已入库数据（批次 {other}）重复：追加模式不能覆盖，请用按唯一键更新"),
                 format!("the unique key is already stored (batch {other}): append cannot overwrite, use upsert"),
             ),
         })
         .collect();
-    Ok((rows.into_iter().map(|(r, _)| r).collect(), errors))
+    Ok((rows.into_iter().map(|(r, _, _)| r).collect(), errors))
 }
 
 pub(crate) fn bind_value(sql: &mut crate::sql::Sql, v: &Value) {
@@ -702,7 +795,7 @@ async fn reject(
     let mut tx = store.begin().await?;
     write_errors(&mut tx, batch_id, &errors).await?;
     let now = timefmt::format_instant(timefmt::now());
-    sqlx::query(
+    let updated = sqlx::query(
         "UPDATE aggregation_batches SET state = 'rejected', encoding = $1, file_bytes = $2, sha256 = $3, sm3 = $4, \
          rows_read = $5, rows_stored = 0, rows_rejected = $6, failure = $7, detection = $8, finished_at = $9 \
          WHERE id = $10 AND state = 'receiving'",
@@ -718,7 +811,11 @@ async fn reject(
     .bind(&now)
     .bind(batch_id)
     .execute(tx.conn())
-    .await?;
+    .await?
+    .rows_affected();
+    if updated == 0 {
+        return Err(no_longer_receiving());
+    }
     tx.record(caller.actor(), events::batch_rejected(batch_id, req.resource_id, rows_read, bad_rows, &first.en));
     tx.commit().await?;
     purge_rows(store, layout, batch_id).await?;

@@ -92,6 +92,9 @@ pub(crate) fn delivery_request(
     })
 }
 
+/// A streamed delivery whose client sends nothing for this long is ended (and its batch refused).
+const UPLOAD_IDLE: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Bytes arriving from the request body, read on the loader's blocking thread: the body is
 /// never held whole in memory.
 struct ChannelReader {
@@ -126,7 +129,19 @@ pub(crate) async fn deliver_stream(
     let reader = ChannelReader { receiver, current: axum::body::Bytes::new() };
     let pump = async move {
         let mut stream = body.into_data_stream();
-        while let Some(chunk) = stream.next().await {
+        loop {
+            let chunk = match tokio::time::timeout(UPLOAD_IDLE, stream.next()).await {
+                Ok(Some(chunk)) => chunk,
+                Ok(None) => break,
+                Err(_) => {
+                    let stalled = std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        format!("no data for {} s / 上传中断超过 {} 秒", UPLOAD_IDLE.as_secs(), UPLOAD_IDLE.as_secs()),
+                    );
+                    let _ = sender.send(Err(stalled)).await;
+                    break;
+                }
+            };
             let item = chunk.map_err(|e| std::io::Error::other(format!("request body: {e}")));
             let failed = item.is_err();
             if sender.send(item).await.is_err() || failed {

@@ -13,6 +13,7 @@ pub(crate) mod orgs;
 mod projects;
 mod tokens;
 mod users;
+pub(crate) mod verification;
 pub mod views;
 
 use crate::AppState;
@@ -40,6 +41,7 @@ use utoipa_axum::routes;
         (name = "catalog", description = "公共数据资源目录（第七至九条）/ the data catalog (Art.7-9)"),
         (name = "projects", description = "政务信息化项目（第八条）/ government IT projects (Art.8)"),
         (name = "demands", description = "数据需求清单（第九条、第十五条）/ the data demand list (Art.9, 15)"),
+        (name = "verification", description = "数据校核（第十一条）/ data verification (Art.11)"),
     )
 )]
 struct ApiDoc;
@@ -93,6 +95,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(demands::list, demands::create))
         .routes(routes!(demands::get))
         .routes(routes!(demands::act))
+        .routes(routes!(verification::cross_checks, verification::run_cross_check))
+        .routes(routes!(verification::list, verification::open))
+        .routes(routes!(verification::get))
+        .routes(routes!(verification::answer))
+        .routes(routes!(verification::close))
         .routes(routes!(projects::list, projects::create))
         .routes(routes!(projects::get))
         .routes(routes!(projects::add_resource))

@@ -818,6 +818,9 @@ struct DetailPage {
     /// Another agency may file a demand about a published resource (Art.9, 15), e.g. when it
     /// is not shared or its sharing is refused.
     can_file_demand: bool,
+    /// The link to the resource's data page (Art.10-12): for published resources, to those who
+    /// see the provider's batches.
+    can_see_data: bool,
     comment: String,
     justification: String,
     comment_error: String,
@@ -962,6 +965,7 @@ async fn detail_page(
         can_file_demand: d.current_version > 0
             && page.caller.principal.has(pubdata_domain::identity::Permission::DemandFile)
             && page.caller.principal.org_id.is_some_and(|o| o.0 != d.provider_org_id),
+        can_see_data: d.current_version > 0 && sees_batches(&page.caller.principal, OrgId(d.provider_org_id)),
         comment,
         justification,
         comment_error,
@@ -969,6 +973,13 @@ async fn detail_page(
         overlaps,
     };
     render_status(status, &view)
+}
+
+/// Whether the principal sees a provider's delivery batches: holders of `aggregation.read` who
+/// see the provider's organisation, and the provider's own deliverers.
+fn sees_batches(p: &pubdata_domain::identity::Principal, provider: OrgId) -> bool {
+    (p.has(Permission::AggregationRead) && p.sees_org(provider))
+        || (p.has(Permission::AggregationDeliver) && p.org_id == Some(provider))
 }
 
 fn message_of(lang: Lang, e: &ApiError) -> String {

@@ -75,6 +75,22 @@ pub fn boundary(content_type: &str) -> Option<String> {
 
 /// Splits a `multipart/form-data` body into its parts (RFC 7578), or `None` if it is malformed.
 pub fn parse_multipart(body: &[u8], boundary: &str) -> Option<Vec<Part>> {
+    let spans = multipart_spans(body, boundary)?;
+    Some(
+        spans.into_iter().map(|s| Part { name: s.name, file_name: s.file_name, data: body[s.data].to_vec() }).collect(),
+    )
+}
+
+/// One part of a multipart body, located rather than copied (for large uploads).
+#[derive(Debug, PartialEq, Eq)]
+pub struct PartSpan {
+    pub name: String,
+    pub file_name: Option<String>,
+    pub data: std::ops::Range<usize>,
+}
+
+/// Locates the parts of a `multipart/form-data` body (RFC 7578), or `None` if it is malformed.
+pub fn multipart_spans(body: &[u8], boundary: &str) -> Option<Vec<PartSpan>> {
     let delimiter = format!("--{boundary}").into_bytes();
     let mut pos = find(body, &delimiter, 0)? + delimiter.len();
     let mut parts = Vec::new();
@@ -100,7 +116,7 @@ pub fn parse_multipart(body: &[u8], boundary: &str) -> Option<Vec<Part>> {
                 file_name = param(v, "filename");
             }
         }
-        parts.push(Part { name: name?, file_name, data: body[data_start..data_end].to_vec() });
+        parts.push(PartSpan { name: name?, file_name, data: data_start..data_end });
         pos = data_end + next_delimiter.len();
         if parts.len() > 50 {
             return None;

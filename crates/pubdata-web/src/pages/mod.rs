@@ -3,6 +3,7 @@
 
 mod account;
 mod admin;
+mod aggregation;
 mod audit;
 mod calendar;
 mod catalog;
@@ -12,6 +13,7 @@ mod demands;
 mod home;
 mod login;
 mod projects;
+mod verification;
 
 use crate::AppState;
 use crate::auth::{Page, lang_of};
@@ -63,10 +65,20 @@ pub fn router() -> Router<AppState> {
         .route("/catalog/{id}/review", post(catalog::review))
         .route("/catalog/{id}/discard", post(catalog::discard))
         .route("/catalog/{id}/diff", get(catalog::diff))
+        .route("/catalog/{id}/data", get(aggregation::data).post(aggregation::upload))
+        .route("/batches/{id}", get(aggregation::batch))
+        .route("/batches/{id}/errors.csv", get(aggregation::errors_csv))
+        .route("/batches/{id}/errors.xlsx", get(aggregation::errors_xlsx))
         .route("/demands", get(demands::list))
         .route("/demands/new", get(demands::new_form).post(demands::create))
         .route("/demands/{id}", get(demands::detail))
         .route("/demands/{id}/actions", post(demands::act))
+        .route("/verification", get(verification::list))
+        .route("/verification/cross-checks", post(verification::run_cross_check))
+        .route("/verification/tasks", post(verification::open))
+        .route("/verification/{id}", get(verification::detail))
+        .route("/verification/{id}/answer", post(verification::answer))
+        .route("/verification/{id}/close", post(verification::close))
         .route("/projects", get(projects::list).post(projects::create))
         .route("/projects/{id}", get(projects::detail))
         .route("/projects/{id}/complete", post(projects::complete))
@@ -123,6 +135,7 @@ const NAV: &[(&str, &str, &[Permission])] = &[
     ("/catalog/review", "nav.catalog_review", &[Permission::CatalogConfirm, Permission::CatalogReview]),
     ("/projects", "nav.projects", &[Permission::CatalogRead]),
     ("/demands", "nav.demands", &[Permission::DemandFile, Permission::DemandCoordinate, Permission::DemandAnswer]),
+    ("/verification", "nav.verification", &[Permission::VerificationManage, Permission::VerificationAnswer]),
     ("/admin/organisations", "nav.orgs", &[Permission::OrgRead]),
     ("/admin/users", "nav.users", &[Permission::UserRead]),
     ("/audit", "nav.audit", &[Permission::AuditRead]),
@@ -229,6 +242,10 @@ fn flash_text(lang: Lang, key: &str) -> Option<String> {
         "projects.resource_added",
         "demands.created",
         "demands.updated",
+        "verification.opened",
+        "verification.no_conflicts",
+        "verification.answered",
+        "verification.closed",
     ];
     ALLOWED.contains(&key).then(|| lang.t(key).to_string())
 }
