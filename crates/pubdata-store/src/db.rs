@@ -213,7 +213,10 @@ impl Store {
         Ok(match self.inner.backend {
             Backend::Sqlite => {
                 let mut conn = sqlx::SqliteConnection::connect(&o.url).await?;
-                conn.execute("PRAGMA busy_timeout = 30000;").await?;
+                // Rows loaded here stay invisible until the batch is stored by a transaction on
+                // the writer, whose synchronous commit makes the whole log durable, these frames
+                // included: so the loader's own commits need not wait for the disk.
+                conn.execute("PRAGMA busy_timeout = 30000; PRAGMA synchronous = NORMAL;").await?;
                 BulkConnection::Sqlite(conn)
             }
             Backend::Postgres => {
@@ -222,6 +225,9 @@ impl Store {
                     check_schema_name(s)?;
                     conn.execute(AssertSqlSafe(format!("SET search_path TO \"{s}\""))).await?;
                 }
+                // As for SQLite: the stored batch's own synchronous commit flushes the log up to
+                // it, these rows' records included.
+                conn.execute("SET synchronous_commit = off").await?;
                 BulkConnection::Postgres(conn)
             }
         })

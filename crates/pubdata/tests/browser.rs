@@ -202,6 +202,40 @@ async fn art_7_a_resource_is_registered_reviewed_published_and_found_through_the
     site.finish().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(pubdata_browser), ignore = "install chromium and chromium-driver to run the browser test")]
+async fn art_10_a_provider_delivers_the_real_registry_through_the_data_page() {
+    let site = Site::start().await;
+    let district = site.catalog_district().await;
+    let resource = site.published_registry(district.market).await;
+    let browser = Browser::start().await;
+
+    log_in(&browser, &site, "cat-officer", PEOPLE_PASSWORD).await;
+    browser.goto(&site.url(&format!("/catalog/{resource}"))).await;
+    browser.click("#data-link").await;
+    browser.wait_for_path(&format!("/catalog/{resource}/data")).await;
+    assert_eq!(browser.text("#current-rows").await, "0");
+    let registry = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/zj-enterprise-2002.csv");
+    browser.attach("#f-file", &std::fs::canonicalize(registry).unwrap().to_string_lossy()).await;
+    browser.click("#on-error-skip").await;
+    browser.click("#upload-submit").await;
+    // The batch page: stored, with the one credit code that fails its check refused and named.
+    assert_eq!(browser.wait_for_text("#batch-state", "已入库").await, "已入库");
+    assert_eq!(browser.text("#rows-read").await, "4216");
+    assert_eq!(browser.text("#rows-stored").await, "4215");
+    assert_eq!(browser.text("#rows-rejected").await, "1");
+    assert!(browser.text("#batch-errors").await.contains("校验"), "the refused code's reason is shown");
+    let detection = browser.text("#detection").await;
+    assert!(detection.contains("统一社会信用代码") && detection.contains("姓名"), "{detection}");
+    assert!(browser.exists("#errors-csv").await);
+    browser.click("#fact-resource a:last-child").await;
+    browser.wait_for_path(&format!("/catalog/{resource}/data")).await;
+    assert_eq!(browser.text("#current-rows").await, "4215");
+
+    browser.quit().await;
+    site.finish().await;
+}
+
 const PEOPLE_PASSWORD: &str = "Catalog-Browser-2026";
 
 async fn log_in(browser: &Browser, site: &Site, username: &str, password: &str) {
@@ -219,6 +253,7 @@ async fn log_out(browser: &Browser) {
 
 /// The organisations and people of the catalog scenario.
 struct CatalogDistrict {
+    market: i64,
     tax: i64,
 }
 
@@ -253,7 +288,65 @@ impl Site {
             };
             users::create(store, &system, person).await.unwrap();
         }
-        CatalogDistrict { tax }
+        CatalogDistrict { market, tax }
+    }
+}
+
+impl Site {
+    /// The enterprise registry's columns as a published resource of `provider`.
+    async fn published_registry(&self, provider: i64) -> i64 {
+        use pubdata_domain::catalog::*;
+        let item = |code: &str, name: &str, t: ItemType, required: bool, unique_key: bool| DataItem {
+            code: code.into(),
+            name: name.into(),
+            item_type: t,
+            length: (t == ItemType::String).then_some(500),
+            precision: None,
+            scale: None,
+            required,
+            unique_key,
+            description: String::new(),
+            level: Level::L1,
+            code_list: vec![],
+        };
+        let doc = ResourceDocument {
+            name: "企业登记信息".into(),
+            business_name: "企业设立登记".into(),
+            source_system: "市场主体登记管理系统".into(),
+            description: "浙江省 2002 年登记企业".into(),
+            provider_org_id: provider,
+            category: "market".into(),
+            level: Level::L1,
+            storage_format: StorageFormat::DatabaseTable,
+            share: ShareAttribute::Unconditional,
+            open: OpenAttribute::Unconditional,
+            delivery: vec![Delivery::Bulk],
+            update_cycle: UpdateCycle::Daily,
+            share_term: ShareTerm::LongTerm,
+            contact_name: "王明".into(),
+            contact_phone: "0574-87000000".into(),
+            contact_email: String::new(),
+            state_secret: false,
+            items: vec![
+                item("enterprise_name", "企业名称", ItemType::String, true, false),
+                item("credit_code", "统一社会信用代码", ItemType::String, true, true),
+                item("registered_on", "注册日期", ItemType::Date, false, false),
+                item("enterprise_type", "企业类型", ItemType::String, false, false),
+                item("legal_rep", "法人代表", ItemType::String, false, false),
+                item("capital", "注册资金", ItemType::String, false, false),
+                item("scope", "经营范围", ItemType::Text, false, false),
+                item("province", "所在省份", ItemType::String, false, false),
+                item("city", "地区", ItemType::String, false, false),
+                item("address", "注册地址", ItemType::String, false, false),
+            ],
+        };
+        let system = Caller::system("browser-test");
+        let catalog = pubdata_store::catalog::Catalog::open(self.db.store.clone(), None).await.unwrap();
+        let id = pubdata_store::catalog::resources::create(&catalog, &system, doc).await.unwrap();
+        for action in [ReviewAction::Submit, ReviewAction::Approve, ReviewAction::Publish] {
+            pubdata_store::catalog::resources::review(&catalog, &system, id, action, "", Some("测试")).await.unwrap();
+        }
+        id
     }
 }
 
@@ -517,6 +610,12 @@ impl Browser {
         let element = self.wait_for(css).await;
         self.command(Method::POST, &format!("/element/{element}/clear"), Some(json!({}))).await.unwrap();
         self.command(Method::POST, &format!("/element/{element}/value"), Some(json!({ "text": text }))).await.unwrap();
+    }
+
+    /// Chooses a file for an `<input type="file">`.
+    async fn attach(&self, css: &str, path: &str) {
+        let element = self.wait_for(css).await;
+        self.command(Method::POST, &format!("/element/{element}/value"), Some(json!({ "text": path }))).await.unwrap();
     }
 
     async fn click(&self, css: &str) {

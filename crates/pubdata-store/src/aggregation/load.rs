@@ -205,7 +205,7 @@ async fn run<R: Read + Send + 'static>(
         };
         match msg {
             None => break,
-            Some(Msg::Rows(rows)) => insert_chunk(&mut conn, layout, &item_columns, batch_id, &rows).await?,
+            Some(Msg::Rows(rows)) => insert_chunk(&mut conn, layout, &item_columns, batch_id, rows).await?,
             Some(Msg::Done(outcome)) => end.read = Some(*outcome),
             Some(Msg::Fatal(errors)) => end.fatal = errors,
         }
@@ -401,7 +401,7 @@ async fn insert_chunk(
     layout: &Layout,
     item_columns: &[String],
     batch_id: i64,
-    rows: &[(u64, Vec<Value>)],
+    rows: Vec<(u64, Vec<Value>)>,
 ) -> Result<()> {
     match conn {
         BulkConnection::Sqlite(c) => {
@@ -410,18 +410,20 @@ async fn insert_chunk(
                 format!("INSERT INTO {} ({BATCH}, {SOURCE_ROW}, {}) VALUES ", layout.quoted(), item_columns.join(", "));
             let one = format!("({})", vec!["?"; item_columns.len() + 2].join(", "));
             let mut tx = sqlx::Connection::begin(c).await?;
-            for part in rows.chunks(per_statement) {
+            let mut rows = rows.into_iter().peekable();
+            while rows.peek().is_some() {
+                let part: Vec<(u64, Vec<Value>)> = rows.by_ref().take(per_statement).collect();
                 let mut sql = head.clone();
                 sql.push_str(&vec![one.as_str(); part.len()].join(", "));
                 let mut q = sqlx::query::<sqlx::Sqlite>(AssertSqlSafe(sql));
                 for (source_row, values) in part {
-                    q = q.bind(batch_id).bind(*source_row as i64);
+                    q = q.bind(batch_id).bind(source_row as i64);
                     for v in values {
                         q = match v {
                             Value::Null => q.bind(None::<String>),
-                            Value::Text(s) => q.bind(s.clone()),
-                            Value::Int(i) => q.bind(*i),
-                            Value::Bool(b) => q.bind(*b),
+                            Value::Text(s) => q.bind(s),
+                            Value::Int(i) => q.bind(i),
+                            Value::Bool(b) => q.bind(b),
                         };
                     }
                 }
@@ -436,7 +438,7 @@ async fn insert_chunk(
                 item_columns.join(", ")
             );
             let mut buf = Vec::with_capacity(rows.len() * 128);
-            for (source_row, values) in rows {
+            for (source_row, values) in &rows {
                 buf.extend_from_slice(format!("{batch_id}\t{source_row}").as_bytes());
                 for v in values {
                     buf.push(b'\t');
