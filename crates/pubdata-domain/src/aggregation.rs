@@ -8,42 +8,13 @@
 //! typed and normalised (ISO dates, canonical decimals, codes rather than labels), ready to store.
 
 use crate::calendar::WorkCalendar;
+use crate::catalog::code_enum;
 use crate::catalog::{DataItem, ItemType, Level, Problem, UpdateCycle};
 use crate::text::Text;
 use pubdata_pii::validate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use time::{Date, Month};
-
-macro_rules! code_enum {
-    ($(#[$m:meta])* $name:ident { $($variant:ident => $code:literal, $zh:literal, $en:literal;)* }) => {
-        $(#[$m])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant,)* }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $code,)* }
-            }
-
-            pub fn parse(s: &str) -> Option<$name> {
-                let s = s.trim();
-                Self::ALL.iter().copied().find(|v| v.as_str() == s || v.label_zh() == s)
-            }
-
-            pub fn label_zh(self) -> &'static str {
-                match self { $($name::$variant => $zh,)* }
-            }
-
-            pub fn label_en(self) -> &'static str {
-                match self { $($name::$variant => $en,)* }
-            }
-        }
-    };
-}
 
 code_enum! {
     /// How a batch changes the resource's current data.

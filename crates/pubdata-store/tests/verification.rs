@@ -4,18 +4,21 @@
 //! around National Day, who sees what, and one audit entry per step.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::{agency, person};
+
 use pubdata_domain::aggregation::{BatchState, Channel, Mode, OnError};
 use pubdata_domain::catalog::{
     DataItem, Delivery, ItemType, Level, OpenAttribute, ResourceDocument, ReviewAction, ShareAttribute, ShareTerm,
     StorageFormat, UpdateCycle,
 };
-use pubdata_domain::identity::{AgencyCategory, Caller, NewOrganisation, OrgKind, OrgName, Permission, Role, Source};
+use pubdata_domain::identity::{Caller, Permission, Role};
 use pubdata_domain::timefmt;
 use pubdata_domain::verification::{AnswerInput, AnswerKind, CrossCheckSpec, ManualTask, TaskAction, TaskState};
 use pubdata_ingest::{Format, ReadOptions};
 use pubdata_store::aggregation::{self, Batch, DeliveryRequest};
 use pubdata_store::catalog::{Catalog, resources};
-use pubdata_store::identity::{AuthSettings, NewUserInput, Via, auth, orgs, users};
 use pubdata_store::verification::{self, TaskFilter, TaskList};
 use pubdata_store::{Error, Store, bootstrap};
 use pubdata_testkit::{TestDb, backend_tests};
@@ -36,35 +39,6 @@ struct District {
     civil_officer: Caller,
     staff: Caller,
     supervisor: Caller,
-}
-
-async fn agency(store: &Store, system: &Caller, name: &str) -> i64 {
-    let new = NewOrganisation::new(
-        Some(pubdata_domain::ids::OrgId(1)),
-        OrgKind::Agency,
-        Some(AgencyCategory::Department),
-        OrgName::parse(name, None).unwrap(),
-        None,
-    )
-    .unwrap();
-    orgs::create(store, system, new).await.unwrap().id.0
-}
-
-async fn person(store: &Store, system: &Caller, username: &str, org: i64, role: Role) -> Caller {
-    let input = NewUserInput {
-        username: username.into(),
-        display_name: username.to_string(),
-        org_id: org,
-        role: role.as_str().into(),
-        password: Some("Verify-Test-2026".into()),
-        ..Default::default()
-    };
-    users::create(store, system, input).await.unwrap();
-    let source = Source { ip: Some("10.1.1.2".into()), user_agent: None, request_id: None };
-    let out =
-        auth::login(store, &AuthSettings::default(), &source, Via::Api, username, "Verify-Test-2026").await.unwrap();
-    let who = auth::authenticate_bearer(store, &AuthSettings::default(), &out.token).await.unwrap().unwrap();
-    Caller { principal: who.principal, source }
 }
 
 async fn district(db: &TestDb) -> District {

@@ -189,6 +189,8 @@ impl OpenAttribute {
     }
 }
 
+/// An enum of stable codes with Chinese and English labels (`as_str`, `parse` by code or
+/// Chinese label, `label_zh`, `label_en`, `ALL`).
 macro_rules! code_enum {
     ($(#[$doc:meta])* $name:ident { $($variant:ident => $code:literal, $zh:literal, $en:literal;)* }) => {
         $(#[$doc])*
@@ -218,6 +220,7 @@ macro_rules! code_enum {
         }
     };
 }
+pub(crate) use code_enum;
 
 code_enum! {
     /// 提供方式

@@ -3,6 +3,7 @@
 //! workflow, and field-by-field comparison of versions.
 
 mod attributes;
+pub(crate) use attributes::code_enum;
 mod diff;
 mod item;
 mod resource;
