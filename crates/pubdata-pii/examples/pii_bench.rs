@@ -1,7 +1,7 @@
 //! Throughput of `ColumnDetector::observe` and the evaluation table.
 //!
 //! ```text
-//! cargo run --release -p pubdata-pii --example pii_bench [-- /work/shared/data/zj-enterprise-2002.csv]
+//! cargo run --release -p pubdata-pii --example pii_bench [-- testdata/zj-enterprise-2002.csv]
 //! ```
 //!
 //! Throughput is the total bytes of the observed values divided by the elapsed time, on one

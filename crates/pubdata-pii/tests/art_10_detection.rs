@@ -7,17 +7,11 @@ use pubdata_pii::evaluation::{evaluate, labeled_columns, parse_csv};
 use pubdata_pii::validate::{self, CreditCodeError};
 use pubdata_pii::{ColumnDetector, PiiKind, detect_column};
 
-const REAL_CSV: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/zj-enterprise-2002.csv");
+const REAL_CSV: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/zj-enterprise-2002.csv");
 
-/// The real 2002 Zhejiang registrations, or `None` (with a note) when the shared data is absent.
+/// The real 2002 Zhejiang registrations (kept in the repository's `testdata`).
 fn real_csv() -> Option<String> {
-    match std::fs::read_to_string(REAL_CSV) {
-        Ok(text) => Some(text),
-        Err(e) => {
-            println!("skipped: {REAL_CSV} is not readable ({e})");
-            None
-        }
-    }
+    Some(std::fs::read_to_string(REAL_CSV).unwrap_or_else(|e| panic!("{REAL_CSV} is not readable: {e}")))
 }
 
 /// The file's columns as (header, values).

@@ -23,7 +23,7 @@ use std::collections::HashSet;
 use std::io::Cursor;
 use std::time::Duration;
 
-const REGISTRY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/zj-enterprise-2002.csv");
+const REGISTRY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/zj-enterprise-2002.csv");
 
 struct District {
     cat: Catalog,

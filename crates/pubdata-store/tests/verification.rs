@@ -26,7 +26,7 @@ use std::io::Cursor;
 use std::time::Duration;
 use time::macros::date;
 
-const REGISTRY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/zj-enterprise-2002.csv");
+const REGISTRY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/zj-enterprise-2002.csv");
 
 /// Market regulation and tax (the two providers), civil affairs (an agency not involved), the
 /// authority's staff and a supervisor.

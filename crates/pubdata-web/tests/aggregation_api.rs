@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use std::collections::HashSet;
 
 const PASSWORD: &str = "User-Test-2026";
-const REGISTRY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/zj-enterprise-2002.csv");
+const REGISTRY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/zj-enterprise-2002.csv");
 
 struct Setup {
     h: Harness,

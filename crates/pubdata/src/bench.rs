@@ -135,7 +135,7 @@ pub enum BenchCommand {
     /// The personal-information detector: throughput on text columns (MB/s on one core) and
     /// precision/recall on labelled columns built from a real file and generated identifiers.
     Pii {
-        /// The real enterprise registry (e.g. ../shared/data/zj-enterprise-2002.csv) to include.
+        /// The real enterprise registry (e.g. testdata/zj-enterprise-2002.csv) to include.
         #[arg(long, value_name = "FILE")]
         real: Option<PathBuf>,
         /// MB of generated column values for the throughput measurement.

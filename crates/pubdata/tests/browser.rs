@@ -215,7 +215,7 @@ async fn art_10_a_provider_delivers_the_real_registry_through_the_data_page() {
     browser.click("#data-link").await;
     browser.wait_for_path(&format!("/catalog/{resource}/data")).await;
     assert_eq!(browser.text("#current-rows").await, "0");
-    let registry = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/zj-enterprise-2002.csv");
+    let registry = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/zj-enterprise-2002.csv");
     browser.attach("#f-file", &std::fs::canonicalize(registry).unwrap().to_string_lossy()).await;
     browser.click("#on-error-skip").await;
     browser.click("#upload-submit").await;
