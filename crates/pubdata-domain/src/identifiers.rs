@@ -9,34 +9,23 @@ use serde::Serialize;
 #[serde(transparent)]
 pub struct CreditCode(String);
 
-const CREDIT_ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-const CREDIT_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
-
 impl CreditCode {
+    /// Checks the code with the GB 32100 validator of `pubdata-pii` (lower case is taken as upper).
     pub fn parse(field: &str, s: &str) -> Result<CreditCode> {
         let s = s.trim().to_ascii_uppercase();
-        let values: Option<Vec<u32>> =
-            s.bytes().map(|b| CREDIT_ALPHABET.iter().position(|&a| a == b).map(|p| p as u32)).collect();
-        let Some(values) = values.filter(|v| v.len() == 18) else {
-            return Err(Error::invalid(
+        match pubdata_pii::validate::credit_code(&s) {
+            Ok(()) => Ok(CreditCode(s)),
+            Err(pubdata_pii::validate::CreditCodeError::CheckCharacter { expected }) => Err(Error::invalid(
+                field,
+                format!("统一社会信用代码校验位错误，应为 {expected}"),
+                format!("the check character of the unified social credit code is wrong, expected {expected}"),
+            )),
+            Err(_) => Err(Error::invalid(
                 field,
                 "统一社会信用代码应为 18 位数字或大写字母（不含 I、O、Z、S、V）",
                 "a unified social credit code has 18 digits or capital letters (no I, O, Z, S, V)",
-            ));
-        };
-        let sum: u32 = values[..17].iter().zip(CREDIT_WEIGHTS).map(|(v, w)| v * w).sum();
-        let check = (31 - sum % 31) % 31;
-        if values[17] != check {
-            return Err(Error::invalid(
-                field,
-                format!("统一社会信用代码校验位错误，应为 {}", CREDIT_ALPHABET[check as usize] as char),
-                format!(
-                    "the check character of the unified social credit code is wrong, expected {}",
-                    CREDIT_ALPHABET[check as usize] as char
-                ),
-            ));
+            )),
         }
-        Ok(CreditCode(s))
     }
 
     pub fn as_str(&self) -> &str {
