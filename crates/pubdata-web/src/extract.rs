@@ -159,3 +159,28 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfForm<T> {
         Ok(CsrfForm { value, pairs })
     }
 }
+
+/// An optional query parameter naming one of a fixed set of codes: `None` when absent or blank,
+/// else the parsed value, or a 400 that names the parameter (`field`, `label_zh` in Chinese) and
+/// lists the codes.
+pub(crate) fn code_param<T>(
+    field: &str,
+    label_zh: &str,
+    value: Option<&str>,
+    parse: impl Fn(&str) -> Option<T>,
+    codes: &[&str],
+) -> Result<Option<T>, ApiError> {
+    let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else { return Ok(None) };
+    parse(v).map(Some).ok_or_else(|| {
+        let en = match codes.split_last() {
+            Some((last, [])) => (*last).to_string(),
+            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+            None => String::new(),
+        };
+        ApiError::invalid(
+            field,
+            format!("未知的{label_zh} {v:?}，可选：{}", codes.join("、")),
+            format!("unknown {field} {v:?}: {en}"),
+        )
+    })
+}

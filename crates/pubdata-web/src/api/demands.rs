@@ -5,7 +5,7 @@
 use crate::AppState;
 use crate::auth::{Api, perm};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, code_param};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -91,26 +91,15 @@ pub fn parse_list(
     state: Option<&str>,
     p: &Principal,
 ) -> Result<(DemandList, Option<DemandState>), ApiError> {
-    let list = match view.map(str::trim).filter(|v| !v.is_empty()) {
-        None => default_list(p),
-        Some(v) => DemandList::parse(v).ok_or_else(|| {
-            ApiError::invalid(
-                "view",
-                format!("未知的列表 {v:?}，可选：mine、assigned、all"),
-                format!("unknown view {v:?}: mine, assigned or all"),
-            )
-        })?,
-    };
-    let state = match state.map(str::trim).filter(|s| !s.is_empty()) {
-        None => None,
-        Some(s) => Some(DemandState::parse(s).ok_or_else(|| {
-            ApiError::invalid(
-                "state",
-                format!("未知的状态 {s:?}，可选：submitted、coordinating、fulfilled、rejected、withdrawn"),
-                format!("unknown state {s:?}: submitted, coordinating, fulfilled, rejected or withdrawn"),
-            )
-        })?),
-    };
+    let list = code_param("view", "列表", view, DemandList::parse, &["mine", "assigned", "all"])?
+        .unwrap_or_else(|| default_list(p));
+    let state = code_param(
+        "state",
+        "状态",
+        state,
+        DemandState::parse,
+        &["submitted", "coordinating", "fulfilled", "rejected", "withdrawn"],
+    )?;
     Ok((list, state))
 }
 

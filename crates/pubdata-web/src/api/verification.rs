@@ -6,7 +6,7 @@
 use crate::AppState;
 use crate::auth::{Api, perm};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, code_param};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -117,27 +117,9 @@ pub fn parse_list(
     state: Option<&str>,
     p: &Principal,
 ) -> Result<(TaskList, Option<TaskState>), ApiError> {
-    let list = match view.map(str::trim).filter(|v| !v.is_empty()) {
-        None if p.scope() == Scope::All => TaskList::All,
-        None => TaskList::Mine,
-        Some(v) => TaskList::parse(v).ok_or_else(|| {
-            ApiError::invalid(
-                "view",
-                format!("未知的列表 {v:?}，可选：mine、all"),
-                format!("unknown view {v:?}: mine or all"),
-            )
-        })?,
-    };
-    let state = match state.map(str::trim).filter(|s| !s.is_empty()) {
-        None => None,
-        Some(s) => Some(TaskState::parse(s).ok_or_else(|| {
-            ApiError::invalid(
-                "state",
-                format!("未知的状态 {s:?}，可选：open、answered、closed"),
-                format!("unknown state {s:?}: open, answered or closed"),
-            )
-        })?),
-    };
+    let list = code_param("view", "列表", view, TaskList::parse, &["mine", "all"])?
+        .unwrap_or_else(|| if p.scope() == Scope::All { TaskList::All } else { TaskList::Mine });
+    let state = code_param("state", "状态", state, TaskState::parse, &["open", "answered", "closed"])?;
     Ok((list, state))
 }
 
