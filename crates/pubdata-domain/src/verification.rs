@@ -19,6 +19,8 @@ use crate::text::Text;
 use serde::{Deserialize, Serialize};
 use time::Date;
 
+pub mod schedule;
+
 /// Working days the providers have when the authority names none.
 pub const DEFAULT_WORKING_DAYS: i64 = 10;
 /// The shortest deadline the authority may set.

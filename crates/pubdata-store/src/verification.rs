@@ -6,7 +6,8 @@
 //! key and compares one item; it reads data, so its one audit entry also records that access.
 //! Providers see the tasks addressed to them; the roles that see all organisations (the
 //! authority, supervisors) see every task and run. Deadlines are computed when read, from the
-//! calendar as it stands, like the demand list's.
+//! calendar as it stands, like the demand list's. Scheduled cross-checks, which run the same
+//! way on their dates, live in [`schedules`].
 
 use crate::aggregation::table::{self, Layout};
 use crate::calendar;
@@ -22,12 +23,14 @@ use pubdata_domain::ids::OrgId;
 use pubdata_domain::timefmt;
 use pubdata_domain::verification::{
     self, AnswerInput, AnswerKind, Comparison, Conflict, ConflictFinder, CrossCheckFindings, CrossCheckSpec,
-    DEFAULT_WORKING_DAYS, ManualTask, TaskAction, TaskFacts, TaskOrigin, TaskState, transition,
+    DEFAULT_WORKING_DAYS, ManualTask, TaskAction, TaskFacts, TaskOrigin, TaskState, schedule, transition,
 };
 use serde::Serialize;
 use serde_json::json;
 use sqlx::{AnyConnection, AssertSqlSafe, Row as _};
 use time::Date;
+
+pub mod schedules;
 
 /// Conflicting entries per insert statement.
 const CONFLICTS_PER_INSERT: usize = 100;
@@ -66,13 +69,15 @@ pub struct CrossCheck {
     pub run_by: String,
     pub run_at: String,
     pub task_id: Option<i64>,
+    /// The schedule the run belongs to; `None` for a run on demand.
+    pub schedule_id: Option<i64>,
 }
 
 macro_rules! cross_check_select {
     () => {
         "SELECT c.id, c.resource_a, ra.name AS resource_a_name, ra.provider_org_id AS provider_a, c.key_item_a, \
          c.item_a, c.resource_b, rb.name AS resource_b_name, rb.provider_org_id AS provider_b, c.key_item_b, c.item_b, \
-         c.key_kind, c.keys_compared, c.conflicts, c.rows_read, c.run_by, c.run_at, t.id AS task_id \
+         c.key_kind, c.keys_compared, c.conflicts, c.rows_read, c.run_by, c.run_at, t.id AS task_id, c.schedule_id \
          FROM verification_cross_checks c JOIN catalog_resources ra ON ra.id = c.resource_a \
          JOIN catalog_resources rb ON rb.id = c.resource_b LEFT JOIN verification_tasks t ON t.cross_check_id = c.id"
     };
@@ -443,12 +448,32 @@ async fn compare(store: &Store, a: &Side, b: &Side, c: &Comparison) -> Result<Cr
     Ok(finder.finish())
 }
 
-/// Runs a cross-check (`verification.manage`, Art.11, 23): compares one item of two providers'
-/// published resources for the same entities and, when values differ, opens one task addressed
-/// to both providers. Every run is kept; its one audit entry (the task's opening, or the run's
-/// own when nothing differed) also records the data it read.
-pub async fn run_cross_check(store: &Store, caller: &Caller, spec: CrossCheckSpec) -> Result<CrossCheckOutcome> {
-    caller.principal.require(Permission::VerificationManage)?;
+/// Whom a run, or the task it opens, is recorded as made by: the caller, or for a scheduled run
+/// the authority's user who made the schedule (the system runs it on their behalf).
+#[derive(Clone, Debug)]
+struct Author {
+    name: String,
+    user_id: Option<i64>,
+}
+
+impl Author {
+    fn of(caller: &Caller) -> Author {
+        Author { name: caller.principal.username.clone(), user_id: caller.principal.user_id.map(|u| u.0) }
+    }
+}
+
+/// A cross-check that can run: both resources loaded and the items resolved.
+struct Prepared {
+    a: Side,
+    b: Side,
+    comparison: Comparison,
+    working_days: Option<i64>,
+}
+
+/// Checks a spec as every run does: the rules that need no database, both resources published
+/// with delivered rows and of different providers (Art.11), and the key and compared items
+/// found among each one's delivered items. Each refusal names its field.
+async fn prepare(store: &Store, spec: CrossCheckSpec) -> Result<Prepared> {
     let spec = spec.normalized();
     refuse(spec.problems())?;
     let (a, b) = {
@@ -463,48 +488,107 @@ pub async fn run_cross_check(store: &Store, caller: &Caller, spec: CrossCheckSpe
         )
         .into());
     }
-    let c = verification::comparison(&spec, &a.items, &b.items).map_err(pubdata_domain::Error::Problems)?;
-    let found = compare(store, &a, &b, &c).await?;
-    let comparison = json!({
-        "resource_a": a.id, "key_item_a": c.key_a.code, "item_a": c.item_a.code,
-        "resource_b": b.id, "key_item_b": c.key_b.code, "item_b": c.item_b.code,
-        "key_kind": c.key_kind.map(identifier_code),
-        "keys_compared": found.keys_compared, "conflicts": found.conflicts,
-    });
-    let data_access = json!({ "resource_ids": [a.id, b.id], "rows": found.rows_read });
+    let comparison = verification::comparison(&spec, &a.items, &b.items).map_err(pubdata_domain::Error::Problems)?;
+    Ok(Prepared { a, b, comparison, working_days: spec.working_days })
+}
 
-    let mut tx = store.begin().await?;
-    let run_id = insert_run(&mut tx, caller, (&a, &b), &c, &found).await?;
-    let task_id = if found.conflicts == 0 {
-        tx.record(caller.actor(), events::cross_check_run(run_id, comparison, data_access));
-        None
-    } else {
-        insert_conflicts(&mut tx, run_id, &found.kept).await?;
-        let opening = cross_check_opening((&a, &b), &c, &found, run_id, spec.working_days);
-        let detail = json!({ "cross_check_id": run_id, "comparison": comparison, "data_access": data_access });
-        Some(open_task(&mut tx, caller, &opening, detail).await?)
-    };
-    tx.commit().await?;
-    let cross_check = cross_check_by_id(store, run_id).await?;
-    let task = match task_id {
+/// The schedule a run belongs to, and whom it runs for.
+struct Scheduled {
+    id: i64,
+    author: Author,
+}
+
+/// What a run left: the run, the task it opened, or the schedule's earlier task that is still
+/// not closed (then no second task was opened).
+struct Ran {
+    run_id: i64,
+    task_id: Option<i64>,
+    pending_task_id: Option<i64>,
+}
+
+/// Runs a cross-check (`verification.manage`, Art.11, 23): compares one item of two providers'
+/// published resources for the same entities and, when values differ, opens one task addressed
+/// to both providers. Every run is kept; its one audit entry (the task's opening, or the run's
+/// own when nothing differed) also records the data it read.
+pub async fn run_cross_check(store: &Store, caller: &Caller, spec: CrossCheckSpec) -> Result<CrossCheckOutcome> {
+    caller.principal.require(Permission::VerificationManage)?;
+    let prepared = prepare(store, spec).await?;
+    let ran = execute(store, caller, &prepared, None).await?;
+    let cross_check = cross_check_by_id(store, ran.run_id).await?;
+    let task = match ran.task_id {
         Some(id) => Some(get(store, caller, id).await?),
         None => None,
     };
     Ok(CrossCheckOutcome { cross_check, task })
 }
 
+/// Compares, then keeps the run and opens its task in one transaction with its audit entry. A
+/// scheduled run opens no task while the one its schedule opened earlier is not closed, and
+/// records itself as the schedule's last run.
+async fn execute(store: &Store, caller: &Caller, p: &Prepared, scheduled: Option<&Scheduled>) -> Result<Ran> {
+    let (a, b, c) = (&p.a, &p.b, &p.comparison);
+    let found = compare(store, a, b, c).await?;
+    let comparison = comparison_summary(p, &found, scheduled);
+    let data_access = json!({ "resource_ids": [a.id, b.id], "rows": found.rows_read });
+
+    let mut tx = store.begin().await?;
+    let previous = match scheduled {
+        Some(s) => schedules::newest_task(tx.conn(), s.id).await?,
+        None => None,
+    };
+    let author = scheduled.map_or_else(|| Author::of(caller), |s| s.author.clone());
+    let run_id = insert_run(&mut tx, &author, scheduled.map(|s| s.id), (a, b), c, &found).await?;
+    let mut ran = Ran { run_id, task_id: None, pending_task_id: None };
+    // A scheduled run whose schedule's earlier task is still being verified opens no other.
+    let pending = previous.filter(|(_, state)| !schedule::opens_task(found.conflicts, Some(*state))).map(|(id, _)| id);
+    if found.conflicts == 0 {
+        tx.record(caller.actor(), events::cross_check_run(run_id, comparison, data_access));
+    } else if let Some(pending) = pending {
+        insert_conflicts(&mut tx, run_id, &found.kept).await?;
+        tx.record(caller.actor(), events::cross_check_run_task_pending(run_id, pending, comparison, data_access));
+        ran.pending_task_id = Some(pending);
+    } else {
+        insert_conflicts(&mut tx, run_id, &found.kept).await?;
+        let opening = cross_check_opening((a, b), c, &found, run_id, p.working_days);
+        let detail = json!({ "cross_check_id": run_id, "comparison": comparison, "data_access": data_access });
+        ran.task_id = Some(open_task(&mut tx, caller, &author, &opening, detail).await?);
+    }
+    if let Some(s) = scheduled {
+        schedules::record_run(&mut tx, s.id, run_id).await?;
+    }
+    tx.commit().await?;
+    Ok(ran)
+}
+
+/// What a run's audit entry says it compared and found (and, for a scheduled run, for whom).
+fn comparison_summary(p: &Prepared, found: &CrossCheckFindings, scheduled: Option<&Scheduled>) -> serde_json::Value {
+    let c = &p.comparison;
+    let mut summary = json!({
+        "resource_a": p.a.id, "key_item_a": c.key_a.code, "item_a": c.item_a.code,
+        "resource_b": p.b.id, "key_item_b": c.key_b.code, "item_b": c.item_b.code,
+        "key_kind": c.key_kind.map(identifier_code),
+        "keys_compared": found.keys_compared, "conflicts": found.conflicts,
+    });
+    if let Some(s) = scheduled {
+        summary["schedule_id"] = json!(s.id);
+        summary["scheduled_by"] = json!(s.author.name);
+    }
+    summary
+}
+
 /// Keeps the run, with what it compared and found.
 async fn insert_run(
     tx: &mut WriteTx,
-    caller: &Caller,
+    author: &Author,
+    schedule_id: Option<i64>,
     (a, b): (&Side, &Side),
     c: &Comparison,
     found: &CrossCheckFindings,
 ) -> Result<i64> {
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO verification_cross_checks (resource_a, key_item_a, item_a, resource_b, key_item_b, item_b, key_kind, \
-         keys_compared, conflicts, rows_read, run_by, run_by_user, run_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+         keys_compared, conflicts, rows_read, run_by, run_by_user, run_at, schedule_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
     )
     .bind(a.id)
     .bind(&c.key_a.code)
@@ -516,9 +600,10 @@ async fn insert_run(
     .bind(found.keys_compared as i64)
     .bind(found.conflicts as i64)
     .bind(found.rows_read as i64)
-    .bind(&caller.principal.username)
-    .bind(caller.principal.user_id.map(|u| u.0))
+    .bind(&author.name)
+    .bind(author.user_id)
     .bind(timefmt::format_instant(timefmt::now()))
+    .bind(schedule_id)
     .fetch_one(tx.conn())
     .await?;
     Ok(id)
@@ -612,8 +697,14 @@ struct Opening {
     providers: Vec<(i64, i64, &'static str)>,
 }
 
-/// Inserts a task with its providers and records its opening.
-async fn open_task(tx: &mut WriteTx, caller: &Caller, o: &Opening, detail: serde_json::Value) -> Result<i64> {
+/// Inserts a task with its providers and records its opening (by `caller`, as made by `author`).
+async fn open_task(
+    tx: &mut WriteTx,
+    caller: &Caller,
+    author: &Author,
+    o: &Opening,
+    detail: serde_json::Value,
+) -> Result<i64> {
     let now = timefmt::format_instant(timefmt::now());
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO verification_tasks (origin, cross_check_id, title, description, state, working_days, opened_by, \
@@ -624,8 +715,8 @@ async fn open_task(tx: &mut WriteTx, caller: &Caller, o: &Opening, detail: serde
     .bind(&o.title)
     .bind(&o.description)
     .bind(o.working_days)
-    .bind(&caller.principal.username)
-    .bind(caller.principal.user_id.map(|u| u.0))
+    .bind(&author.name)
+    .bind(author.user_id)
     .bind(&now)
     .fetch_one(tx.conn())
     .await?;
@@ -681,7 +772,7 @@ pub async fn open(store: &Store, caller: &Caller, task: ManualTask) -> Result<Ta
     };
     let detail =
         json!({ "resource_id": task.resource_id, "resource_version": version, "description": task.description });
-    let id = open_task(&mut tx, caller, &opening, detail).await?;
+    let id = open_task(&mut tx, caller, &Author::of(caller), &opening, detail).await?;
     tx.commit().await?;
     get(store, caller, id).await
 }

@@ -1,7 +1,9 @@
 //! Data verification (Art.11) over storage, on SQLite and PostgreSQL: cross-checks of market
 //! regulation's enterprise registry (the real Zhejiang extract) against tax registrations, the
 //! tasks they open, the providers' answers and the authority's closing, working-day deadlines
-//! around National Day, who sees what, and one audit entry per step.
+//! around National Day, who sees what, and one audit entry per step; and scheduled cross-checks:
+//! due dates on the working-day calendar, one open task per schedule, one run per date across
+//! instances, and failures kept without stopping the others.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -15,11 +17,12 @@ use pubdata_domain::catalog::{
 };
 use pubdata_domain::identity::{Caller, Permission, Role};
 use pubdata_domain::timefmt;
+use pubdata_domain::verification::schedule::NewSchedule;
 use pubdata_domain::verification::{AnswerInput, AnswerKind, CrossCheckSpec, ManualTask, TaskAction, TaskState};
 use pubdata_ingest::{Format, ReadOptions};
 use pubdata_store::aggregation::{self, Batch, DeliveryRequest};
 use pubdata_store::catalog::{Catalog, resources};
-use pubdata_store::verification::{self, TaskFilter, TaskList};
+use pubdata_store::verification::{self, TaskFilter, TaskList, schedules};
 use pubdata_store::{Error, Store, bootstrap};
 use pubdata_testkit::{TestDb, backend_tests};
 use std::io::Cursor;
@@ -673,7 +676,290 @@ async fn art_11_a_failed_step_leaves_data_unchanged(db: &TestDb) {
     assert_eq!(audit_count(store).await, before);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Scheduled cross-checks
+
+fn every(spec: CrossCheckSpec, days: i64) -> NewSchedule {
+    NewSchedule { spec, every_working_days: days, starts_on: None }
+}
+
+/// Moves a schedule's next run to `day`, as if it had been made earlier.
+async fn due_on(db: &TestDb, schedule: i64, day: &str) {
+    db.raw(&format!("UPDATE verification_schedules SET next_run_on = '{day}' WHERE id = {schedule}")).await.unwrap();
+}
+
+async fn schedule_of(store: &Store, caller: &Caller, id: i64) -> schedules::Schedule {
+    schedules::schedules(store, caller).await.unwrap().into_iter().find(|s| s.id == id).unwrap()
+}
+
+/// The audit entries of one action: (actor, object id, outcome, summary), oldest first.
+async fn audit_of(store: &Store, action: &str) -> Vec<(String, Option<String>, String, serde_json::Value)> {
+    let rows: Vec<(String, Option<String>, String, String)> = sqlx::query_as(
+        "SELECT actor_username, object_id, outcome, summary FROM audit_entries WHERE action = $1 ORDER BY seq",
+    )
+    .bind(action)
+    .fetch_all(store.reader())
+    .await
+    .unwrap();
+    rows.into_iter().map(|(a, o, out, s)| (a, o, out, serde_json::from_str(&s).unwrap())).collect()
+}
+
+async fn art_11_scheduled_cross_check_opens_a_task_when_due(db: &TestDb) {
+    let d = district(db).await;
+    let store = &db.store;
+    let (market, tax) = two_registers(
+        &d,
+        &[(1, "宁波甲贸易有限公司"), (2, "宁波乙制造有限公司")],
+        &[(1, "宁波甲贸易有限公司"), (2, "宁波乙制造股份有限公司")],
+    )
+    .await;
+    let made = schedules::create_schedule(store, &d.staff, every(names_spec(market, tax), 3)).await.unwrap();
+    // The items are kept as resolved: the keys were found by identifier.
+    let resolved = (made.key_item_a.as_str(), made.key_item_b.as_str(), made.item_a.as_str(), made.item_b.as_str());
+    assert_eq!(resolved, ("credit_code", "uscc", "enterprise_name", "taxpayer_name"));
+    assert_eq!((made.every_working_days, made.working_days, made.active), (3, 10, true));
+    let calendar = pubdata_store::calendar::load(store).await.unwrap();
+    let today = timefmt::district_date(timefmt::now());
+    assert_eq!(made.next_run_on, timefmt::format_date(calendar.add_working_days(today, 1)), "the next working day");
+    assert!(made.last_run.is_none() && made.last_error.is_none());
+    let (action, object_type, object_id, summary) = last_audit(store).await;
+    assert_eq!((action.as_str(), object_type.as_str()), ("verification.schedule_create", "verification_schedule"));
+    assert_eq!((object_id, summary["every_working_days"].as_i64()), (Some(made.id.to_string()), Some(3)));
+
+    // Due on Wednesday 30 Sep 2026, just before the National Day block.
+    due_on(db, made.id, "2026-09-30").await;
+    assert!(schedules::run_due_schedules(store, date!(2026 - 09 - 29)).await.unwrap().is_empty(), "not yet due");
+    assert_eq!(count(store, "verification_cross_checks").await, 0);
+    let ran = schedules::run_due_schedules(store, date!(2026 - 09 - 30)).await.unwrap();
+    assert_eq!(ran.len(), 1);
+    let out = &ran[0];
+    assert_eq!((out.schedule_id, out.due_on.as_str()), (made.id, "2026-09-30"));
+    // Three working days later: 8, 9 and 10 October (the make-up Saturday).
+    assert_eq!(out.next_run_on, "2026-10-10");
+    assert!(out.error.is_none() && out.pending_task_id.is_none(), "{out:?}");
+    let run = out.cross_check.as_ref().expect("the run compared");
+    assert_eq!((run.schedule_id, run.conflicts, run.keys_compared), (Some(made.id), 1, 2));
+    assert_eq!(run.run_by, "checker", "recorded as run by the schedule's maker");
+    let task_id = out.task_id.expect("values differ: a task is opened");
+    assert_eq!(run.task_id, Some(task_id));
+    let task = verification::get(store, &d.tax_officer, task_id).await.unwrap();
+    assert_eq!((task.state, task.opened_by.as_str(), task.working_days), (TaskState::Open, "checker", 10));
+    assert_eq!(task.providers.iter().map(|p| p.org_id).collect::<Vec<_>>(), vec![d.market, d.tax]);
+
+    // The claim and the opening are audited, by the system on the maker's behalf.
+    let claims = audit_of(store, "verification.schedule_run").await;
+    assert_eq!(claims.len(), 1);
+    assert_eq!((claims[0].0.as_str(), claims[0].1.clone()), ("system:schedule", Some(made.id.to_string())));
+    assert_eq!(claims[0].3["next_run_on"], "2026-10-10");
+    let (action, _, object_id, summary) = last_audit(store).await;
+    assert_eq!((action.as_str(), object_id), ("verification.open", Some(task_id.to_string())));
+    assert_eq!(summary["detail"]["comparison"]["schedule_id"], made.id);
+    assert_eq!(summary["detail"]["comparison"]["scheduled_by"], "checker");
+    assert_eq!(summary["detail"]["data_access"]["rows"], 2);
+
+    // Not again before its next date; the list shows the run and its task.
+    assert!(schedules::run_due_schedules(store, date!(2026 - 10 - 09)).await.unwrap().is_empty());
+    let listed = schedule_of(store, &d.staff, made.id).await;
+    assert_eq!(listed.next_run_on, "2026-10-10");
+    let last = listed.last_run.expect("the last run");
+    assert_eq!((last.id, last.conflicts, last.task_id), (run.id, 1, Some(task_id)));
+    assert_eq!(listed.pending_task_id, Some(task_id));
+    // The providers see the schedules of their resources; an agency not involved sees none.
+    assert_eq!(schedules::schedules(store, &d.market_officer).await.unwrap().len(), 1);
+    assert!(schedules::schedules(store, &d.civil_officer).await.unwrap().is_empty());
+    assert_eq!(schedules::schedules(store, &d.supervisor).await.unwrap().len(), 1);
+}
+
+async fn art_11_scheduled_cross_check_does_not_open_a_second_task_while_one_is_open(db: &TestDb) {
+    let d = district(db).await;
+    let store = &db.store;
+    let (market, tax) = two_registers(&d, &[(1, "宁波甲贸易有限公司")], &[(1, "宁波甲公司")]).await;
+    let id = schedules::create_schedule(store, &d.staff, every(names_spec(market, tax), 1)).await.unwrap().id;
+    due_on(db, id, "2026-10-12").await;
+    let first = schedules::run_due_schedules(store, date!(2026 - 10 - 12)).await.unwrap();
+    let task = first[0].task_id.expect("the first run opens a task");
+    assert_eq!(first[0].next_run_on, "2026-10-13");
+
+    // The providers are still verifying: the next runs keep what they found, but open nothing.
+    let second = schedules::run_due_schedules(store, date!(2026 - 10 - 13)).await.unwrap();
+    assert_eq!(second.len(), 1);
+    assert_eq!((second[0].task_id, second[0].pending_task_id), (None, Some(task)));
+    let run = second[0].cross_check.as_ref().unwrap();
+    assert_eq!((run.conflicts, run.task_id), (1, None));
+    assert_eq!(count(store, "verification_tasks").await, 1);
+    let (action, object_type, object_id, summary) = last_audit(store).await;
+    assert_eq!((action.as_str(), object_type.as_str()), ("verification.cross_check", "cross_check"));
+    assert_eq!((object_id, summary["pending_task_id"].as_i64()), (Some(run.id.to_string()), Some(task)));
+    assert!(summary["note"]["zh"].as_str().unwrap().contains("尚未办结"), "{summary}");
+    assert!(summary["note"]["en"].as_str().unwrap().contains("no second task"), "{summary}");
+    assert_eq!(summary["data_access"]["rows"], 1, "the data read is still recorded");
+
+    // Answered by both but not yet concluded: still no second task.
+    verification::answer(store, &d.market_officer, task, confirmed("以营业执照为准")).await.unwrap();
+    verification::answer(store, &d.tax_officer, task, confirmed("以税务登记为准")).await.unwrap();
+    let third = schedules::run_due_schedules(store, date!(2026 - 10 - 14)).await.unwrap();
+    assert_eq!((third[0].task_id, third[0].pending_task_id), (None, Some(task)));
+    // A run on demand is the authority's own decision and opens its task regardless.
+    let on_demand = verification::run_cross_check(store, &d.staff, names_spec(market, tax)).await.unwrap();
+    assert!(on_demand.task.is_some() && on_demand.cross_check.schedule_id.is_none());
+
+    // Once the task is closed, a run that still finds conflicts opens a new one.
+    verification::close(store, &d.staff, task, "双方各执一词，转数据治理协调").await.unwrap();
+    let fourth = schedules::run_due_schedules(store, date!(2026 - 10 - 15)).await.unwrap();
+    let next_task = fourth[0].task_id.expect("a new task");
+    assert_ne!(next_task, task);
+    assert_eq!(schedule_of(store, &d.staff, id).await.pending_task_id, Some(next_task));
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM verification_cross_checks WHERE schedule_id = $1")
+        .bind(id)
+        .fetch_one(store.reader())
+        .await
+        .unwrap();
+    assert_eq!(n, 4, "every scheduled run is kept");
+}
+
+async fn art_11_a_schedule_runs_once_when_two_instances_claim_it(db: &TestDb) {
+    let d = district(db).await;
+    let store = &db.store;
+    let (market, tax) = two_registers(&d, &[(1, "宁波甲贸易有限公司")], &[(1, "宁波甲公司")]).await;
+    let mut ids = Vec::new();
+    for days in [1, 2, 5] {
+        let id = schedules::create_schedule(store, &d.staff, every(names_spec(market, tax), days)).await.unwrap().id;
+        due_on(db, id, "2026-10-12").await;
+        ids.push(id);
+    }
+    let other = db.another_instance().await;
+    let day = date!(2026 - 10 - 12);
+    let (here, there) =
+        tokio::join!(schedules::run_due_schedules(store, day), schedules::run_due_schedules(&other, day));
+    let (here, there) = (here.unwrap(), there.unwrap());
+    let mut ran: Vec<i64> = here.iter().chain(there.iter()).map(|r| r.schedule_id).collect();
+    ran.sort_unstable();
+    assert_eq!(ran, ids, "each schedule ran once, on one instance or the other");
+    for id in &ids {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM verification_cross_checks WHERE schedule_id = $1")
+            .bind(*id)
+            .fetch_one(store.reader())
+            .await
+            .unwrap();
+        assert_eq!(n, 1, "schedule {id} ran once");
+    }
+    assert_eq!(audit_of(store, "verification.schedule_run").await.len(), 3, "one claim each");
+    // Later passes on the same day find nothing due, on either instance.
+    assert!(schedules::run_due_schedules(&other, day).await.unwrap().is_empty());
+    assert!(schedules::run_due_schedules(store, day).await.unwrap().is_empty());
+    let next: Vec<String> =
+        schedules::schedules(store, &d.staff).await.unwrap().into_iter().rev().map(|s| s.next_run_on).collect();
+    assert_eq!(next, vec!["2026-10-13", "2026-10-14", "2026-10-19"]);
+    other.close().await;
+}
+
+async fn art_11_schedule_refuses_resources_of_one_provider(db: &TestDb) {
+    let d = district(db).await;
+    let store = &db.store;
+    let (market, tax) = two_registers(&d, &[(1, "宁波甲贸易有限公司")], &[(1, "宁波甲公司")]).await;
+    let second_market = publish(&d, &d.market_officer, taxpayers(d.market)).await;
+    let csv = format!("uscc,taxpayer_name\n{},宁波甲公司\n", credit_code(1));
+    deliver(&d, &d.market_officer, second_market, Mode::Append, OnError::RejectBatch, csv).await;
+    let before = (audit_count(store).await, count(store, "verification_schedules").await);
+
+    let one_provider = CrossCheckSpec { resource_b: second_market, ..names_spec(market, tax) };
+    let err = schedules::create_schedule(store, &d.staff, every(one_provider, 5)).await.unwrap_err();
+    let Error::Domain(pubdata_domain::Error::Invalid { field, message }) = &err else { panic!("{err:?}") };
+    assert_eq!(field, "resource_b");
+    assert!(message.zh.contains("不同的单位"), "{message:?}");
+    assert!(message.en.contains("different providers"), "{message:?}");
+
+    // The spec is checked as a run checks it, with the interval and the start date.
+    let yesterday = timefmt::district_date(timefmt::now()) - time::Duration::days(1);
+    let cases: Vec<(NewSchedule, Vec<&str>)> = vec![
+        (every(names_spec(market, tax), 0), vec!["every_working_days"]),
+        (NewSchedule { starts_on: Some(yesterday), ..every(names_spec(market, tax), 5) }, vec!["starts_on"]),
+        (
+            every(CrossCheckSpec { item_a: String::new(), item_b: None, ..names_spec(market, tax) }, 61),
+            vec!["item_a", "every_working_days"],
+        ),
+        (every(CrossCheckSpec { item_b: Some("address_line".into()), ..names_spec(market, tax) }, 5), vec!["item_b"]),
+    ];
+    for (new, fields) in cases {
+        let err = schedules::create_schedule(store, &d.staff, new.clone()).await.unwrap_err();
+        assert_eq!(problem_fields(&err), fields, "{new:?}");
+    }
+    let err =
+        schedules::create_schedule(store, &d.market_officer, every(names_spec(market, tax), 5)).await.unwrap_err();
+    assert!(matches!(err, Error::Domain(pubdata_domain::Error::Forbidden(Permission::VerificationManage))), "{err:?}");
+    let after = (audit_count(store).await, count(store, "verification_schedules").await);
+    assert_eq!(after, before, "refusals change nothing");
+}
+
+async fn art_11_a_failing_scheduled_run_is_kept_and_the_others_run(db: &TestDb) {
+    let d = district(db).await;
+    let store = &db.store;
+    let (market, tax) = two_registers(&d, &[(1, "宁波甲贸易有限公司")], &[(1, "宁波甲公司")]).await;
+    let civil = d.civil_officer.principal.org_id.unwrap().0;
+    let doc = document(
+        "社会组织登记信息",
+        civil,
+        "社会组织管理系统",
+        vec![key("credit_code", "统一社会信用代码"), item("enterprise_name", "组织名称", ItemType::String, Some(200))],
+    );
+    let societies = publish(&d, &d.civil_officer, doc).await;
+    let csv = format!("credit_code,enterprise_name\n{},宁波甲贸易有限公司\n", credit_code(1));
+    deliver(&d, &d.civil_officer, societies, Mode::Append, OnError::RejectBatch, csv).await;
+    let spec = |b: i64, item_b: &str| CrossCheckSpec { item_b: Some(item_b.into()), ..names_spec(market, b) };
+    let failing = schedules::create_schedule(store, &d.staff, every(spec(tax, "taxpayer_name"), 5)).await.unwrap().id;
+    let fine =
+        schedules::create_schedule(store, &d.staff, every(spec(societies, "enterprise_name"), 5)).await.unwrap().id;
+    for id in [failing, fine] {
+        due_on(db, id, "2026-10-12").await;
+    }
+    // Tax withdraws the compared item from its catalog entry (a revision, reviewed and published).
+    let mut revised = taxpayers(d.tax);
+    revised.items.retain(|i| i.code != "taxpayer_name");
+    resources::update(&d.cat, &d.tax_officer, tax, revised, "纳税人名称改由市场监管局提供").await.unwrap();
+    resources::review(&d.cat, &d.tax_officer, tax, ReviewAction::Submit, "", Some("本单位登记数据")).await.unwrap();
+    for action in [ReviewAction::Approve, ReviewAction::Publish] {
+        resources::review(&d.cat, &d.staff, tax, action, "", None).await.unwrap();
+    }
+
+    let ran = schedules::run_due_schedules(store, date!(2026 - 10 - 12)).await.unwrap();
+    assert_eq!(ran.iter().map(|r| r.schedule_id).collect::<Vec<_>>(), vec![failing, fine]);
+    let error = ran[0].error.as_ref().expect("the first could not compare");
+    assert!(ran[0].cross_check.is_none());
+    assert!(error.zh.contains("item_b") && error.zh.contains("taxpayer_name"), "{error:?}");
+    assert!(error.en.contains("taxpayer_name"), "{error:?}");
+    assert_eq!(ran[0].next_run_on, "2026-10-19", "it is tried again at its next date");
+    let other = &ran[1];
+    assert!(other.error.is_none(), "{other:?}");
+    assert_eq!(other.cross_check.as_ref().map(|c| (c.conflicts, c.schedule_id)), Some((0, Some(fine))));
+    let shown = schedule_of(store, &d.staff, failing).await;
+    assert_eq!(shown.last_error.as_ref(), Some(error));
+    assert!(shown.last_run.is_none());
+    let failures = audit_of(store, "verification.schedule_fail").await;
+    assert_eq!(failures.len(), 1);
+    assert_eq!((failures[0].1.clone(), failures[0].2.as_str()), (Some(failing.to_string()), "failure"));
+    assert_eq!(failures[0].3["error"]["en"], error.en.as_ref());
+
+    // Deactivated, a schedule runs no more; only the authority may deactivate.
+    let err = schedules::deactivate_schedule(store, &d.market_officer, fine).await.unwrap_err();
+    assert!(matches!(err, Error::Domain(pubdata_domain::Error::Forbidden(Permission::VerificationManage))), "{err:?}");
+    let stopped = schedules::deactivate_schedule(store, &d.staff, fine).await.unwrap();
+    assert!(!stopped.active);
+    let (action, _, object_id, _) = last_audit(store).await;
+    assert_eq!((action.as_str(), object_id), ("verification.schedule_deactivate", Some(fine.to_string())));
+    let again = schedules::deactivate_schedule(store, &d.staff, fine).await.unwrap_err();
+    assert!(matches!(again, Error::Domain(pubdata_domain::Error::Conflict(_))), "{again:?}");
+    let missing = schedules::deactivate_schedule(store, &d.staff, 999_999).await.unwrap_err();
+    assert!(matches!(missing, Error::NotFound { .. }), "{missing:?}");
+    let later = schedules::run_due_schedules(store, date!(2026 - 10 - 19)).await.unwrap();
+    assert_eq!(later.iter().map(|r| r.schedule_id).collect::<Vec<_>>(), vec![failing]);
+}
+
 backend_tests!(
+    art_11_scheduled_cross_check_opens_a_task_when_due,
+    art_11_scheduled_cross_check_does_not_open_a_second_task_while_one_is_open,
+    art_11_a_schedule_runs_once_when_two_instances_claim_it,
+    art_11_schedule_refuses_resources_of_one_provider,
+    art_11_a_failing_scheduled_run_is_kept_and_the_others_run,
     art_11_cross_check_opens_a_task_for_conflicting_values,
     art_11_no_conflict_opens_no_task,
     art_11_providers_answer_and_the_authority_closes,

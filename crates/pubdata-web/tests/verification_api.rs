@@ -1,6 +1,7 @@
 //! Data verification (Art.11) through the real router, on SQLite and PostgreSQL: a cross-check
 //! of market regulation's and tax's registers through the API up to the closing, the pages
-//! with their CSRF-checked forms, and refusals that name the missing permission.
+//! with their CSRF-checked forms, refusals that name the missing permission, and scheduled
+//! cross-checks through the API and the page.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -355,7 +356,150 @@ async fn the_verification_pages_show_tasks_conflicts_and_forms(db: &TestDb) {
     );
 }
 
+/// Runs what is due on `day` after moving every schedule's next run to it, as `serve` would.
+async fn run_due_on(db: &TestDb, day: &str) -> usize {
+    db.raw(&format!("UPDATE verification_schedules SET next_run_on = '{day}' WHERE active = 1")).await.unwrap();
+    let date = pubdata_domain::timefmt::parse_date("day", day).unwrap();
+    pubdata_store::verification::schedules::run_due_schedules(&db.store, date).await.unwrap().len()
+}
+
+fn schedule_body(market: i64, tax: i64, every: i64) -> Value {
+    let mut body = names(market, tax);
+    body["every_working_days"] = json!(every);
+    body
+}
+
+async fn art_11_scheduled_cross_checks_through_the_api(db: &TestDb) {
+    let s = setup(db).await;
+    let (market, tax) = registers(&s).await;
+    let path = "/api/v1/verification/schedules";
+    let r = post(&s, &s.staff, path, schedule_body(market, tax, 5)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let id = r.body["id"].as_i64().unwrap();
+    assert_eq!((r.body["key_item_a"].as_str(), r.body["key_item_b"].as_str()), (Some("credit_code"), Some("uscc")));
+    assert_eq!((r.body["every_working_days"].as_i64(), r.body["working_days"].as_i64()), (Some(5), Some(5)));
+    assert_eq!((r.body["active"].as_bool(), r.body["last_run"].clone()), (Some(true), Value::Null));
+    assert!(r.body["next_run_on"].as_str().unwrap().len() == 10, "{}", r.text);
+
+    // Refusals name the field, in both languages.
+    let mut bad = schedule_body(market, tax, 0);
+    bad["starts_on"] = json!("2026-02-30");
+    let r = post(&s, &s.staff, path, bad).await;
+    assert_eq!(
+        (r.status, r.body["error"]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("starts_on")),
+        "{}",
+        r.text
+    );
+    let r = post(&s, &s.staff, path, schedule_body(market, tax, 0)).await;
+    assert_eq!(r.body["error"]["field"], "every_working_days", "{}", r.text);
+    assert!(r.body["error"]["message"].as_str().unwrap().contains("工作日"), "{}", r.text);
+    assert!(r.body["error"]["message_en"].as_str().unwrap().contains("interval"), "{}", r.text);
+    let r = post(&s, &s.staff, path, schedule_body(market, market, 5)).await;
+    assert_eq!(r.body["error"]["field"], "resource_b", "{}", r.text);
+    let r = post(&s, &s.market_officer, path, schedule_body(market, tax, 5)).await;
+    assert_eq!(
+        (r.status, r.body["error"]["missing_permission"].as_str()),
+        (StatusCode::FORBIDDEN, Some("verification.manage"))
+    );
+
+    // A due run opens a task; the list shows it with the run.
+    assert_eq!(run_due_on(db, "2026-10-12").await, 1);
+    let listed = s.h.call(Method::GET, path, Some(&s.staff), None).await;
+    assert_eq!(ids(&listed), vec![id]);
+    let shown = &listed.body[0];
+    assert_eq!(shown["next_run_on"], "2026-10-19", "five working days later");
+    assert_eq!(shown["last_run"]["conflicts"], 1);
+    let task = shown["last_run"]["task_id"].as_i64().expect("a task was opened");
+    assert_eq!(shown["pending_task_id"].as_i64(), Some(task));
+    let theirs = s.h.call(Method::GET, path, Some(&s.tax_officer), None).await;
+    assert_eq!(ids(&theirs), vec![id], "the provider sees the schedule comparing its resource");
+    let runs = s.h.call(Method::GET, "/api/v1/verification/cross-checks", Some(&s.staff), None).await;
+    assert_eq!(runs.body[0]["schedule_id"].as_i64(), Some(id), "{}", runs.text);
+
+    let deactivate = format!("{path}/{id}/deactivate");
+    let r = post(&s, &s.market_officer, &deactivate, json!({})).await;
+    assert_eq!(r.body["error"]["missing_permission"], "verification.manage", "{}", r.text);
+    let r = s.h.call(Method::POST, &deactivate, Some(&s.staff), None).await;
+    assert_eq!((r.status, r.body["active"].as_bool()), (StatusCode::OK, Some(false)), "{}", r.text);
+    let r = s.h.call(Method::POST, &deactivate, Some(&s.staff), None).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    let r = s.h.call(Method::POST, &format!("{path}/999999/deactivate"), Some(&s.staff), None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+    assert_eq!(run_due_on(db, "2026-10-19").await, 0, "a deactivated schedule runs no more");
+
+    let doc = s.h.call(Method::GET, "/api/v1/openapi.json", None, None).await;
+    assert!(doc.body["paths"]["/verification/schedules"]["post"].is_object(), "documented in OpenAPI");
+    assert!(doc.body["paths"]["/verification/schedules"]["get"].is_object());
+    assert!(doc.body["paths"]["/verification/schedules/{id}/deactivate"]["post"].is_object());
+}
+
+async fn the_verification_page_schedules_cross_checks(db: &TestDb) {
+    let s = setup(db).await;
+    let (market, tax) = registers(&s).await;
+    let staff = web_login(&s.h, "checker", PASSWORD).await;
+    let list = page(&s.h, "/verification", &staff).await;
+    assert!(list.text.contains("id=\"schedules\"") && list.text.contains("定期比对"), "{}", list.text);
+    assert!(list.text.contains("id=\"schedule-form\"") && list.text.contains("id=\"no-schedules\""));
+    let csrf = csrf_of(&list.text);
+    let (a, b) = (market.to_string(), tax.to_string());
+    let fields = [
+        ("resource_a", a.as_str()),
+        ("resource_b", b.as_str()),
+        ("item_a", "enterprise_name"),
+        ("item_b", "taxpayer_name"),
+        ("every_working_days", "0"),
+    ];
+    let r = post_form(&s.h, "/verification/schedules", &staff, &fields).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "no CSRF token");
+    let mut form = fields.to_vec();
+    form.push(("csrf", csrf.as_str()));
+    let r = post_form(&s.h, "/verification/schedules", &staff, &form).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    assert!(r.text.contains("data-field=\"every_working_days\""), "{}", r.text);
+    assert!(r.text.contains("value=\"taxpayer_name\""), "the form keeps what was posted");
+    form[4] = ("every_working_days", "5");
+    let r = post_form(&s.h, "/verification/schedules", &staff, &form).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let location = r.headers.get(header::LOCATION).unwrap().to_str().unwrap().to_string();
+    assert_eq!(location, "/verification?flash=verification.schedule_created");
+    let (id,): (i64,) =
+        sqlx::query_as("SELECT MAX(id) FROM verification_schedules").fetch_one(db.store.reader()).await.unwrap();
+
+    assert_eq!(run_due_on(db, "2026-10-12").await, 1);
+    let list = page(&s.h, &location, &staff).await;
+    let row = list.text.split(&format!("<tr data-id=\"{id}\" data-active=\"true\">")).nth(1).expect("listed");
+    let row = row.split("</tr>").next().unwrap();
+    assert!(row.contains("5 个工作日") && row.contains("2026-10-19"), "{row}");
+    assert!(row.contains("1 条不一致") && row.contains("href=\"/verification/"), "the last run and its task: {row}");
+    assert!(row.contains(&format!("id=\"deactivate-{id}\"")), "{row}");
+    let english = page(&s.h, "/verification", &format!("{staff}; pubdata_lang=en")).await;
+    assert!(english.text.contains("Scheduled cross-checks") && english.text.contains("1 conflicting"));
+
+    // The provider sees the schedule of its resource, without the authority's controls.
+    let provider = web_login(&s.h, "tax-officer", PASSWORD).await;
+    let theirs = page(&s.h, "/verification", &provider).await;
+    assert!(theirs.text.contains(&format!("data-id=\"{id}\" data-active=\"true\"")), "{}", theirs.text);
+    assert!(!theirs.text.contains("id=\"schedule-form\"") && !theirs.text.contains("id=\"deactivate-"));
+    let theirs_csrf = csrf_of(&theirs.text);
+    let path = format!("/verification/schedules/{id}/deactivate");
+    let r = post_form(&s.h, &path, &provider, &[("csrf", theirs_csrf.as_str())]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    let r = post_form(&s.h, &path, &staff, &[("csrf", csrf.as_str())]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let list = page(&s.h, "/verification", &staff).await;
+    let row = list.text.split(&format!("<tr data-id=\"{id}\" data-active=\"false\">")).nth(1).expect("deactivated");
+    let row = row.split("</tr>").next().unwrap();
+    assert!(row.contains("已停用") && !row.contains("id=\"deactivate-"), "{row}");
+    let again = post_form(&s.h, &path, &staff, &[("csrf", csrf.as_str())]).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert!(again.text.contains("已停用"), "{}", again.text);
+}
+
 backend_tests!(
+    art_11_scheduled_cross_checks_through_the_api,
+    the_verification_page_schedules_cross_checks,
     art_11_a_cross_check_runs_through_the_api_to_the_closing,
     art_11_an_agency_cannot_run_a_cross_check,
     the_verification_pages_show_tasks_conflicts_and_forms,

@@ -9,6 +9,7 @@ mod catalog_cli;
 mod commands;
 mod config;
 mod serve;
+mod verify_cli;
 
 use clap::{Args, Parser, Subcommand};
 use config::{Config, Overrides};
@@ -68,6 +69,9 @@ enum Command {
     /// Aggregation: deliver a resource's data, list batches, error reports (Art.10-12).
     #[command(subcommand)]
     Aggregate(aggregate_cli::AggregateCommand),
+    /// Data verification: scheduled cross-checks, and running those due (Art.11).
+    #[command(subcommand)]
+    Verify(verify_cli::VerifyCommand),
     /// Write an online, consistent copy of the SQLite database.
     Backup {
         /// The file to write (must not exist).
@@ -189,6 +193,10 @@ fn main() -> ExitCode {
             Command::Aggregate(c) => {
                 let config = load(config_file, c.db(), None)?;
                 aggregate_cli::run(&config, c).await
+            }
+            Command::Verify(c) => {
+                let config = load(config_file, c.db(), None)?;
+                verify_cli::run(&config, c).await
             }
             Command::Backup { output, db } => commands::backup(&load(config_file, &db, None)?, &output).await,
             Command::Bench(b) => bench::run(b).await,

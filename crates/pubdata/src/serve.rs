@@ -1,5 +1,6 @@
 //! `pubdata serve`: connect (migrating as needed), make sure the platform is initialised,
-//! optionally seed the demo district, and serve until interrupted.
+//! optionally seed the demo district, and serve until interrupted; meanwhile recover
+//! interrupted deliveries and run the scheduled cross-checks that fall due.
 
 use crate::commands::{connect, logging};
 use crate::config::Config;
@@ -86,6 +87,17 @@ pub async fn run(config: Config, demo_mode: bool) -> Result<ExitCode, String> {
             }
         }
     });
+    // Scheduled cross-checks (Art.11): those due now, then every few minutes. Instances sharing a
+    // database claim each due schedule before running it, so that each runs once.
+    let schedule_store = store.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(SCHEDULED_CROSS_CHECKS_EVERY);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            run_scheduled_cross_checks(&schedule_store).await;
+        }
+    });
     let app = pubdata_web::app(state);
     println!(
         "pubdata 已启动 / listening on {url}  ({} · {:.0} ms)",
@@ -100,6 +112,35 @@ pub async fn run(config: Config, demo_mode: bool) -> Result<ExitCode, String> {
     store.close().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// How often `serve` looks for scheduled cross-checks that are due.
+const SCHEDULED_CROSS_CHECKS_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Runs the scheduled cross-checks due today (district time), logging what each came to.
+async fn run_scheduled_cross_checks(store: &pubdata_store::Store) {
+    let today = pubdata_domain::timefmt::district_date(pubdata_domain::timefmt::now());
+    match pubdata_store::verification::schedules::run_due_schedules(store, today).await {
+        Ok(runs) => {
+            for r in runs {
+                match (&r.error, &r.cross_check) {
+                    (Some(e), _) => {
+                        tracing::warn!(schedule = r.schedule_id, reason = %e.en, "scheduled cross-check could not compare")
+                    }
+                    (None, run) => tracing::info!(
+                        schedule = r.schedule_id,
+                        run = run.as_ref().map(|c| c.id),
+                        conflicts = run.as_ref().map(|c| c.conflicts),
+                        task = r.task_id,
+                        pending_task = r.pending_task_id,
+                        next_run_on = %r.next_run_on,
+                        "scheduled cross-check ran"
+                    ),
+                }
+            }
+        }
+        Err(e) => tracing::error!(error = %e, "running the scheduled cross-checks failed"),
+    }
 }
 
 async fn shutdown() {

@@ -417,3 +417,72 @@ fn art_12_a_delivery_killed_midway_is_failed_and_shows_no_rows() {
     assert!(ok.stdout.contains("stored 200000"), "{}", ok.stdout);
     assert_eq!(scalar(&d, &table), Some(200_000));
 }
+
+#[test]
+fn art_11_scheduled_cross_checks_run_from_the_command_line() {
+    let d = data_dir();
+    drop(serve(pubdata(&["serve", "--demo", "--listen", "127.0.0.1:0", "--data-dir", &dir_arg(&d)])));
+    let market = scalar(&d, "SELECT id FROM catalog_resources WHERE name = '企业登记信息'").unwrap();
+    let tax = scalar(&d, "SELECT id FROM catalog_resources WHERE name = '纳税人登记信息'").unwrap();
+    let (one, two) = (credit_code(1), credit_code(2));
+    for (resource, csv) in [
+        (market, format!("统一社会信用代码,企业名称\n{one},宁波甲贸易有限公司\n{two},宁波乙制造有限公司\n")),
+        (tax, format!("credit_code,taxpayer_name\n{one},宁波甲贸易有限公司\n{two},宁波乙制造股份有限公司\n")),
+    ] {
+        let file = d.path().join(format!("rows-{resource}.csv"));
+        std::fs::write(&file, csv).unwrap();
+        let up = run(
+            pubdata(&[
+                "aggregate",
+                "upload",
+                &resource.to_string(),
+                &file.to_string_lossy(),
+                "--data-dir",
+                &dir_arg(&d),
+            ]),
+            None,
+        );
+        assert_eq!(up.code, 0, "{}{}", up.stdout, up.stderr);
+    }
+    let none = run(pubdata(&["verify", "run-due", "--data-dir", &dir_arg(&d)]), None);
+    assert_eq!(none.code, 0, "{}", none.stderr);
+    assert!(none.stdout.contains("no scheduled cross-check is due"), "{}", none.stdout);
+
+    // The authority schedules the comparison (through the store, as the web form would); it is
+    // overdue since a day when no instance ran.
+    let db = d.path().join("pubdata.db");
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        use pubdata_domain::verification::{CrossCheckSpec, schedule::NewSchedule};
+        let store = pubdata_store::Store::connect(&pubdata_store::StoreOptions::sqlite_file(&db)).await.unwrap();
+        let spec = CrossCheckSpec {
+            resource_a: market,
+            resource_b: tax,
+            item_a: "enterprise_name".into(),
+            item_b: Some("taxpayer_name".into()),
+            ..CrossCheckSpec::default()
+        };
+        let new = NewSchedule { spec, every_working_days: 5, starts_on: None };
+        let caller = pubdata_domain::identity::Caller::system("test");
+        let id = pubdata_store::verification::schedules::create_schedule(&store, &caller, new).await.unwrap().id;
+        sqlx::query("UPDATE verification_schedules SET next_run_on = '2026-01-05' WHERE id = $1")
+            .bind(id)
+            .execute(store.reader())
+            .await
+            .unwrap();
+        store.close().await;
+    });
+    let due = run(pubdata(&["verify", "run-due", "--data-dir", &dir_arg(&d)]), None);
+    assert_eq!(due.code, 0, "{}{}", due.stdout, due.stderr);
+    assert!(due.stdout.contains("schedule #1 (due 2026-01-05"), "{}", due.stdout);
+    assert!(due.stdout.contains("2 keys, 1 conflicts") && due.stdout.contains("task #1 opened"), "{}", due.stdout);
+    let again = run(pubdata(&["verify", "run-due", "--data-dir", &dir_arg(&d)]), None);
+    assert!(again.stdout.contains("no scheduled cross-check is due"), "once per date: {}", again.stdout);
+    let listed = run(pubdata(&["verify", "schedules", "--data-dir", &dir_arg(&d)]), None);
+    assert_eq!(listed.code, 0, "{}", listed.stderr);
+    let line = listed.stdout.lines().find(|l| l.starts_with("1\t")).expect("the schedule is listed");
+    assert!(line.contains("\tactive\tevery 5 working days\tnext 20"), "{line}");
+    assert!(line.contains("enterprise_name") && line.contains("1 conflicts, task #1"), "{line}");
+    assert_eq!(scalar(&d, "SELECT COUNT(*) FROM verification_tasks"), Some(1));
+    let verify = run(pubdata(&["audit", "verify", "--data-dir", &dir_arg(&d)]), None);
+    assert_eq!(verify.code, 0, "{}", verify.stdout);
+}

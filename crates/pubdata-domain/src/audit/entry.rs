@@ -78,6 +78,14 @@ pub enum Action {
     VerificationAnswer,
     #[serde(rename = "verification.close")]
     VerificationClose,
+    #[serde(rename = "verification.schedule_create")]
+    VerificationScheduleCreate,
+    #[serde(rename = "verification.schedule_deactivate")]
+    VerificationScheduleDeactivate,
+    #[serde(rename = "verification.schedule_run")]
+    VerificationScheduleRun,
+    #[serde(rename = "verification.schedule_fail")]
+    VerificationScheduleFail,
     #[serde(rename = "demand.create")]
     DemandCreate,
     #[serde(rename = "demand.update")]
@@ -127,6 +135,10 @@ impl Action {
             Action::VerificationOpen => "verification.open",
             Action::VerificationAnswer => "verification.answer",
             Action::VerificationClose => "verification.close",
+            Action::VerificationScheduleCreate => "verification.schedule_create",
+            Action::VerificationScheduleDeactivate => "verification.schedule_deactivate",
+            Action::VerificationScheduleRun => "verification.schedule_run",
+            Action::VerificationScheduleFail => "verification.schedule_fail",
             Action::DemandCreate => "demand.create",
             Action::DemandUpdate => "demand.update",
             Action::AuditVerify => "audit.verify",

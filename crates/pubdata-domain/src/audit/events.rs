@@ -265,6 +265,81 @@ pub fn cross_check_run(cross_check_id: i64, comparison: Value, data_access: Valu
     )
 }
 
+/// A scheduled cross-check found conflicting values while the task its schedule opened earlier
+/// (`pending_task_id`) is not yet closed: the run is kept and its data access recorded, and no
+/// second task is opened for the same question.
+pub fn cross_check_run_task_pending(
+    cross_check_id: i64,
+    pending_task_id: i64,
+    comparison: Value,
+    data_access: Value,
+) -> AuditEvent {
+    event(
+        Action::VerificationCrossCheck,
+        "cross_check",
+        Some(cross_check_id.to_string()),
+        json!({
+            "task_id": null, "pending_task_id": pending_task_id, "comparison": comparison, "data_access": data_access,
+            "note": {
+                "zh": format!("该定期比对此前发起的校核任务 #{pending_task_id} 尚未办结，本次不再发起新任务"),
+                "en": format!("the task #{pending_task_id} this schedule opened earlier is not closed yet: no second task was opened"),
+            },
+        }),
+    )
+}
+
+/// The authority scheduled a cross-check (Art.11): what each run compares (`spec`, the item
+/// codes as resolved), every how many working days, and the first run's date.
+pub fn verification_schedule_created(
+    schedule_id: i64,
+    spec: Value,
+    every_working_days: i64,
+    first_run_on: &str,
+) -> AuditEvent {
+    event(
+        Action::VerificationScheduleCreate,
+        "verification_schedule",
+        Some(schedule_id.to_string()),
+        json!({ "spec": spec, "every_working_days": every_working_days, "next_run_on": first_run_on }),
+    )
+}
+
+/// A schedule was deactivated: it runs no more (its runs and tasks stay).
+pub fn verification_schedule_deactivated(schedule_id: i64) -> AuditEvent {
+    event(
+        Action::VerificationScheduleDeactivate,
+        "verification_schedule",
+        Some(schedule_id.to_string()),
+        json!({ "active": false }),
+    )
+}
+
+/// A due schedule was taken to run today (`ran_on`): it was due on `due_on`, and runs next on
+/// `next_run_on`. The run itself is recorded by [`cross_check_run`], [`cross_check_run_task_pending`]
+/// or [`verification_opened`], or its failure by [`verification_schedule_failed`].
+pub fn verification_schedule_claimed(schedule_id: i64, due_on: &str, ran_on: &str, next_run_on: &str) -> AuditEvent {
+    event(
+        Action::VerificationScheduleRun,
+        "verification_schedule",
+        Some(schedule_id.to_string()),
+        json!({ "due_on": due_on, "ran_on": ran_on, "next_run_on": next_run_on }),
+    )
+}
+
+/// A scheduled run could not compare (e.g. a resource was withdrawn from the catalog): the
+/// reason, kept on the schedule as its last error.
+pub fn verification_schedule_failed(schedule_id: i64, error: &crate::Text) -> AuditEvent {
+    AuditEvent {
+        outcome: Outcome::Failure,
+        ..event(
+            Action::VerificationScheduleFail,
+            "verification_schedule",
+            Some(schedule_id.to_string()),
+            json!({ "error": { "zh": error.zh, "en": error.en } }),
+        )
+    }
+}
+
 /// A verification task was opened (Art.11): `origin` is `cross_check` (then `comparison` and
 /// `data_access` describe the run that found the conflicts) or `manual`; the addressed
 /// providers and the deadline in working days.

@@ -96,6 +96,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(demands::get))
         .routes(routes!(demands::act))
         .routes(routes!(verification::cross_checks, verification::run_cross_check))
+        .routes(routes!(verification::schedules, verification::create_schedule))
+        .routes(routes!(verification::deactivate_schedule))
         .routes(routes!(verification::list, verification::open))
         .routes(routes!(verification::get))
         .routes(routes!(verification::answer))

@@ -2,6 +2,7 @@
 //! providers' resources (values that differ open a task to both) or opens a task by hand for
 //! one resource; the addressed providers answer (corrected, with a new batch, or confirmed,
 //! with an explanation) by a deadline in working days; the authority closes the task.
+//! Scheduled cross-checks run the same comparison every so many working days.
 
 use crate::AppState;
 use crate::auth::{Api, perm};
@@ -11,7 +12,10 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use pubdata_domain::identity::{Principal, Scope};
+use pubdata_domain::timefmt;
+use pubdata_domain::verification::schedule::NewSchedule;
 use pubdata_domain::verification::{AnswerInput, AnswerKind, CrossCheckSpec, ManualTask, TaskState};
+use pubdata_store::verification::schedules::{self, Schedule};
 use pubdata_store::verification::{self, CrossCheck, CrossCheckOutcome, TaskDetail, TaskFilter, TaskList, TaskSummary};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -73,6 +77,90 @@ pub async fn cross_checks(
     api: Api<perm::VerificationRead>,
 ) -> ApiResult<Json<Vec<CrossCheck>>> {
     Ok(Json(verification::cross_checks(&state.store, &api.caller).await?))
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CreateSchedule {
+    /// Resource A: a published resource with delivered rows.
+    pub resource_a: i64,
+    /// Resource B: a published resource of another provider, with delivered rows.
+    pub resource_b: i64,
+    /// A's entity key item (code); absent: found by identifier as for a run on demand.
+    pub key_item_a: Option<String>,
+    /// B's entity key item (code); default: A's code.
+    pub key_item_b: Option<String>,
+    /// The compared item's code in A.
+    pub item_a: String,
+    /// The compared item's code in B; default: `item_a`.
+    pub item_b: Option<String>,
+    /// The providers' deadline in working days (1-60, default 10) for a task a run opens.
+    pub working_days: Option<i64>,
+    /// Working days from one run to the next (1-60).
+    pub every_working_days: i64,
+    /// The first run's date, `YYYY-MM-DD`: a working day from today on. Default: the next
+    /// working day.
+    pub starts_on: Option<String>,
+}
+
+impl CreateSchedule {
+    /// The schedule, or a 400 naming `starts_on` when it is not a date.
+    pub fn parse(self) -> Result<NewSchedule, ApiError> {
+        let starts_on = match self.starts_on.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(s) => Some(timefmt::parse_date("starts_on", s)?),
+            None => None,
+        };
+        let spec = RunCrossCheck {
+            resource_a: self.resource_a,
+            resource_b: self.resource_b,
+            key_item_a: self.key_item_a,
+            key_item_b: self.key_item_b,
+            item_a: self.item_a,
+            item_b: self.item_b,
+            working_days: self.working_days,
+        };
+        Ok(NewSchedule { spec: spec.into(), every_working_days: self.every_working_days, starts_on })
+    }
+}
+
+/// Schedule a cross-check (`verification.manage`, Art.11): the same comparison every so many
+/// working days. Checked as a run on demand is, so that a schedule that could never run is
+/// refused, naming the field; each run that finds conflicts opens a task unless the schedule's
+/// previous one is not yet closed.
+#[utoipa::path(post, path = "/verification/schedules", tag = "verification", request_body = CreateSchedule,
+    responses((status = 201, body = Object), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn create_schedule(
+    State(state): State<AppState>,
+    api: Api<perm::VerificationManage>,
+    ApiJson(req): ApiJson<CreateSchedule>,
+) -> ApiResult<(StatusCode, Json<Schedule>)> {
+    let new = req.parse()?;
+    Ok((StatusCode::CREATED, Json(schedules::create_schedule(&state.store, &api.caller, new).await?)))
+}
+
+/// The scheduled cross-checks, newest first, with the next run, the last run and its result:
+/// all for the authority and supervisors; for an agency, those comparing one of its resources.
+#[utoipa::path(get, path = "/verification/schedules", tag = "verification",
+    responses((status = 200, body = Vec<Object>), (status = 403, body = ErrorBody)))]
+pub async fn schedules(
+    State(state): State<AppState>,
+    api: Api<perm::VerificationRead>,
+) -> ApiResult<Json<Vec<Schedule>>> {
+    Ok(Json(schedules::schedules(&state.store, &api.caller).await?))
+}
+
+/// Deactivate a scheduled cross-check (`verification.manage`): it runs no more; its runs and
+/// tasks stay. 409 if it is already deactivated.
+#[utoipa::path(post, path = "/verification/schedules/{id}/deactivate", tag = "verification",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub async fn deactivate_schedule(
+    State(state): State<AppState>,
+    api: Api<perm::VerificationManage>,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<Schedule>> {
+    Ok(Json(schedules::deactivate_schedule(&state.store, &api.caller, id).await?))
 }
 
 #[derive(Deserialize, ToSchema, Default)]

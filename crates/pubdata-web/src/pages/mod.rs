@@ -76,6 +76,8 @@ pub fn router() -> Router<AppState> {
         .route("/verification", get(verification::list))
         .route("/verification/cross-checks", post(verification::run_cross_check))
         .route("/verification/tasks", post(verification::open))
+        .route("/verification/schedules", post(verification::create_schedule))
+        .route("/verification/schedules/{id}/deactivate", post(verification::deactivate_schedule))
         .route("/verification/{id}", get(verification::detail))
         .route("/verification/{id}/answer", post(verification::answer))
         .route("/verification/{id}/close", post(verification::close))
@@ -246,6 +248,8 @@ fn flash_text(lang: Lang, key: &str) -> Option<String> {
         "verification.no_conflicts",
         "verification.answered",
         "verification.closed",
+        "verification.schedule_created",
+        "verification.schedule_deactivated",
     ];
     ALLOWED.contains(&key).then(|| lang.t(key).to_string())
 }

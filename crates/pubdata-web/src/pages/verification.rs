@@ -1,16 +1,17 @@
 //! Data verification (Art.11): the task lists (addressed to us, all for the authority) with
-//! overdue badges, the authority's forms to run a cross-check and to open a task by hand with
-//! the history of runs, and a task's page with its providers' answers, the conflicting entries
-//! and the forms of the steps open to the visitor.
+//! overdue badges, the authority's forms to run a cross-check, to schedule one and to open a
+//! task by hand, the scheduled cross-checks and the history of runs, and a task's page with its
+//! providers' answers, the conflicting entries and the forms of the steps open to the visitor.
 //!
 //! Ids: `#verification-tabs`, `#tasks`, `#cross-check-form`, `#manual-form`, `#form-problems`,
-//! `#cross-checks`, `#task-state`, `#overdue`, `#due-on`, `#task-facts`, `#providers`,
-//! `#conflicts`, `#task-actions`, `#action-answer`, `#action-close`.
+//! `#schedules`, `#schedule-list`, `#schedule-form`, `#cross-checks`, `#task-state`, `#overdue`,
+//! `#due-on`, `#task-facts`, `#providers`, `#conflicts`, `#task-actions`, `#action-answer`,
+//! `#action-close`.
 
 use super::catalog::{ProblemView, anchor, org_names, when};
 use super::{PageCtx, done, error_page, render_status};
 use crate::AppState;
-use crate::api::verification::{AnswerRequest, RunCrossCheck, parse_list};
+use crate::api::verification::{AnswerRequest, CreateSchedule, RunCrossCheck, parse_list};
 use crate::auth::{Page, perm};
 use crate::error::ApiError;
 use crate::extract::CsrfForm;
@@ -20,9 +21,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use pubdata_domain::identity::{Permission, Scope};
+use pubdata_domain::verification::schedule::{DEFAULT_INTERVAL, MAX_INTERVAL, MIN_INTERVAL};
 use pubdata_domain::verification::{
     DEFAULT_WORKING_DAYS, MAX_WORKING_DAYS, MIN_WORKING_DAYS, ManualTask, TaskAction, TaskOrigin, TaskState,
 };
+use pubdata_store::verification::schedules::{self, Schedule};
 use pubdata_store::verification::{self, Candidate, TaskDetail, TaskFilter, TaskList};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -44,6 +47,8 @@ fn field_label(lang: Lang, field: &str) -> String {
         "item_a" => "verification.item_a",
         "item_b" => "verification.item_b",
         "working_days" => "verification.working_days",
+        "every_working_days" => "verification.every_working_days",
+        "starts_on" => "verification.starts_on",
         "resource_id" => "verification.resource",
         "description" => "verification.description",
         "answer" => "verification.answer",
@@ -142,6 +147,60 @@ pub struct RunRow {
     pub keys_compared: i64,
     pub conflicts: i64,
     pub task_id: Option<i64>,
+    pub schedule_id: Option<i64>,
+}
+
+/// A scheduled cross-check as its table shows it.
+pub struct ScheduleView {
+    pub id: i64,
+    pub resources: String,
+    pub items: String,
+    pub interval: String,
+    pub next_run_on: String,
+    pub active: bool,
+    pub status: String,
+    /// When the last run compared and what it found.
+    pub last_run: String,
+    pub last_task_id: Option<i64>,
+    /// The schedule's task still being verified, when it is not the last run's own.
+    pub pending_task_id: Option<i64>,
+    pub last_error: Option<String>,
+}
+
+fn schedule_view(lang: Lang, names: &HashMap<i64, String>, s: Schedule) -> ScheduleView {
+    let unit = lang.t("verification.working_days_unit");
+    let last_run = match &s.last_run {
+        None => lang.t("verification.not_run_yet").to_string(),
+        Some(r) if r.conflicts == 0 => format!("{} · {}", when(&r.run_at), lang.t("verification.consistent")),
+        Some(r) if lang.is_en() => format!("{} · {} conflicting", when(&r.run_at), r.conflicts),
+        Some(r) => format!("{} · {} 条不一致", when(&r.run_at), r.conflicts),
+    };
+    let last_task_id = s.last_run.as_ref().and_then(|r| r.task_id);
+    ScheduleView {
+        id: s.id,
+        resources: format!(
+            "{}（{}）↔ {}（{}）",
+            s.resource_a_name,
+            name_of(names, s.provider_a),
+            s.resource_b_name,
+            name_of(names, s.provider_b)
+        ),
+        items: format!("{} = {} · {} ↔ {}", s.key_item_a, s.key_item_b, s.item_a, s.item_b),
+        interval: if lang.is_en() {
+            format!("every {} {unit}", s.every_working_days)
+        } else {
+            format!("每 {} {unit}", s.every_working_days)
+        },
+        next_run_on: s.next_run_on,
+        active: s.active,
+        status: lang
+            .t(if s.active { "verification.schedule_active" } else { "verification.schedule_inactive" })
+            .to_string(),
+        last_run,
+        last_task_id,
+        pending_task_id: s.pending_task_id.filter(|t| Some(*t) != last_task_id),
+        last_error: s.last_error.map(|e| lang.pick(&e.zh, &e.en).to_string()),
+    }
 }
 
 /// A resource offered by the forms.
@@ -172,9 +231,28 @@ pub struct PostedForm {
     description: String,
     #[serde(default)]
     working_days: String,
+    #[serde(default)]
+    every_working_days: String,
+    #[serde(default)]
+    starts_on: String,
 }
 
 impl PostedForm {
+    fn schedule(&self) -> Result<CreateSchedule, ApiError> {
+        let spec = self.cross_check()?;
+        Ok(CreateSchedule {
+            resource_a: spec.resource_a,
+            resource_b: spec.resource_b,
+            key_item_a: spec.key_item_a,
+            key_item_b: spec.key_item_b,
+            item_a: spec.item_a,
+            item_b: spec.item_b,
+            working_days: spec.working_days,
+            every_working_days: number("every_working_days", &self.every_working_days)?.unwrap_or_default(),
+            starts_on: text(&self.starts_on),
+        })
+    }
+
     fn cross_check(&self) -> Result<RunCrossCheck, ApiError> {
         Ok(RunCrossCheck {
             resource_a: number("resource_a", &self.resource_a)?.unwrap_or_default(),
@@ -208,14 +286,17 @@ struct ListPage {
     rows: Vec<TaskRow>,
     can_manage: bool,
     resources: Vec<ResourceOption>,
+    schedules: Vec<ScheduleView>,
     runs: Vec<RunRow>,
-    /// `cross_check` or `manual`: the form that failed.
+    /// `cross_check`, `schedule` or `manual`: the form that failed.
     failed: &'static str,
     posted: PostedForm,
     problems: Vec<ProblemView>,
     default_days: i64,
     min_days: i64,
     max_days: i64,
+    min_interval: i64,
+    max_interval: i64,
     rule: String,
 }
 
@@ -230,7 +311,11 @@ impl ListPage {
     /// The posted value of `field` when `form` failed, else empty.
     fn value(&self, form: &str, field: &str) -> String {
         if self.failed != form {
-            return if field == "working_days" { self.default_days.to_string() } else { String::new() };
+            return match field {
+                "working_days" => self.default_days.to_string(),
+                "every_working_days" => DEFAULT_INTERVAL.to_string(),
+                _ => String::new(),
+            };
         }
         let p = &self.posted;
         match field {
@@ -243,6 +328,8 @@ impl ListPage {
             "resource_id" => p.resource_id.clone(),
             "description" => p.description.clone(),
             "working_days" => p.working_days.clone(),
+            "every_working_days" => p.every_working_days.clone(),
+            "starts_on" => p.starts_on.clone(),
             _ => String::new(),
         }
     }
@@ -328,6 +415,12 @@ async fn list_page<R>(
     } else {
         Vec::new()
     };
+    let schedules = schedules::schedules(&state.store, &page.caller)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|s| schedule_view(lang, &names, s))
+        .collect();
     let runs = verification::cross_checks(&state.store, &page.caller)
         .await
         .unwrap_or_default()
@@ -342,6 +435,7 @@ async fn list_page<R>(
             keys_compared: c.keys_compared,
             conflicts: c.conflicts,
             task_id: c.task_id,
+            schedule_id: c.schedule_id,
         })
         .collect();
     let mut tabs = Vec::new();
@@ -373,6 +467,7 @@ async fn list_page<R>(
         rows,
         can_manage,
         resources,
+        schedules,
         runs,
         failed,
         posted,
@@ -380,6 +475,8 @@ async fn list_page<R>(
         default_days: DEFAULT_WORKING_DAYS,
         min_days: MIN_WORKING_DAYS,
         max_days: MAX_WORKING_DAYS,
+        min_interval: MIN_INTERVAL,
+        max_interval: MAX_INTERVAL,
         rule: deadline_rule(lang),
     };
     render_status(status, &view)
@@ -414,6 +511,38 @@ pub async fn run_cross_check(
             None => done("/verification", "verification.no_conflicts"),
         },
         Err(e) => refused(&state, page, "cross_check", posted, e).await,
+    }
+}
+
+pub async fn create_schedule(
+    State(state): State<AppState>,
+    page: Page<perm::VerificationManage>,
+    form: CsrfForm<PostedForm>,
+) -> Response {
+    let posted = form.value;
+    let result = async {
+        let new = posted.schedule()?.parse()?;
+        Ok::<_, ApiError>(schedules::create_schedule(&state.store, &page.caller, new).await?)
+    }
+    .await;
+    match result {
+        Ok(_) => done("/verification", "verification.schedule_created"),
+        Err(e) => refused(&state, page, "schedule", posted, e).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Empty {}
+
+pub async fn deactivate_schedule(
+    State(state): State<AppState>,
+    page: Page<perm::VerificationManage>,
+    Path(id): Path<i64>,
+    _form: CsrfForm<Empty>,
+) -> Response {
+    match schedules::deactivate_schedule(&state.store, &page.caller, id).await {
+        Ok(_) => done("/verification", "verification.schedule_deactivated"),
+        Err(e) => refused(&state, page, "", PostedForm::default(), e.into()).await,
     }
 }
 
