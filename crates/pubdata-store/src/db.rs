@@ -216,7 +216,8 @@ impl Store {
                 // Rows loaded here stay invisible until the batch is stored by a transaction on
                 // the writer, whose synchronous commit makes the whole log durable, these frames
                 // included: so the loader's own commits need not wait for the disk.
-                conn.execute("PRAGMA busy_timeout = 30000; PRAGMA synchronous = NORMAL;").await?;
+                // `threads`: building a table's indexes after a load sorts on a second thread.
+                conn.execute("PRAGMA busy_timeout = 30000; PRAGMA synchronous = NORMAL; PRAGMA threads = 2;").await?;
                 BulkConnection::Sqlite(conn)
             }
             Backend::Postgres => {
@@ -227,7 +228,9 @@ impl Store {
                 }
                 // As for SQLite: the stored batch's own synchronous commit flushes the log up to
                 // it, these rows' records included.
-                conn.execute("SET synchronous_commit = off").await?;
+                // `maintenance_work_mem`: building a table's indexes after a load sorts in memory
+                // (the server's, for this session only) rather than in temporary files.
+                conn.execute("SET synchronous_commit = off; SET maintenance_work_mem = '256MB'").await?;
                 BulkConnection::Postgres(conn)
             }
         })
@@ -350,6 +353,21 @@ impl WriteTx {
 pub(crate) enum BulkConnection {
     Sqlite(sqlx::SqliteConnection),
     Postgres(sqlx::PgConnection),
+}
+
+impl BulkConnection {
+    /// Runs one statement built by the store itself (never from user input).
+    pub(crate) async fn execute_trusted(&mut self, statement: String) -> Result<()> {
+        match self {
+            BulkConnection::Sqlite(c) => {
+                c.execute(AssertSqlSafe(statement)).await?;
+            }
+            BulkConnection::Postgres(c) => {
+                c.execute(AssertSqlSafe(statement)).await?;
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -241,6 +241,49 @@ async fn art_10_reject_mode_refuses_a_batch_with_bad_rows_and_shows_nothing(db: 
     assert_eq!((batch.state(), batch.rows_stored, batch.rows_rejected), (BatchState::Stored, 1, 1));
 }
 
+async fn art_10_a_refused_batch_reports_every_stored_key_it_repeats_after_its_first_bad_row(db: &TestDb) {
+    let d = district(db).await;
+    let csv = format!("企业名称,统一社会信用代码\n甲公司,{}\n乙公司,{}\n", credit_code(1), credit_code(2));
+    let first = deliver(&d, request(d.resource, Mode::Append, OnError::RejectBatch, "first.csv"), csv.into()).await;
+    assert_eq!(first.state(), BatchState::Stored);
+    // A bad row first, then two keys already stored, then a new one: refused whole, and the
+    // report lists the stored keys as well, not only the bad row before them.
+    let csv = format!(
+        "企业名称,统一社会信用代码,注册日期\n丙公司,{},2002-02-30\n甲公司,{}\n乙公司,{}\n丁公司,{}\n",
+        credit_code(3),
+        credit_code(1),
+        credit_code(2),
+        credit_code(4)
+    );
+    let batch = deliver(&d, request(d.resource, Mode::Append, OnError::RejectBatch, "second.csv"), csv.into()).await;
+    assert_eq!(batch.state(), BatchState::Rejected);
+    assert_eq!((batch.rows_read, batch.rows_stored, batch.rows_rejected), (4, 0, 3));
+    let errors = aggregation::errors(d.cat.store(), &d.market_officer, batch.id).await.unwrap();
+    let rows: Vec<(Option<i64>, &str)> = errors.iter().map(|e| (e.source_row, e.column.as_str())).collect();
+    assert_eq!(rows, [(Some(2), "注册日期"), (Some(3), "统一社会信用代码"), (Some(4), "统一社会信用代码")]);
+    assert!(errors[1].reason.en.contains("already stored"), "{:?}", errors[1].reason);
+    // Only the first batch's rows are stored, and nothing of the refused one is left behind.
+    assert_eq!(aggregation::count_rows(d.cat.store(), d.resource).await.unwrap(), 2);
+    let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM rd_{}", d.resource)))
+        .fetch_one(d.cat.store().reader())
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+}
+
+/// The names of a data table's indexes, on either backend.
+async fn index_names(store: &Store, table: &str) -> Vec<String> {
+    let sql = match store.backend() {
+        pubdata_store::Backend::Sqlite => {
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = $1 ORDER BY name"
+        }
+        pubdata_store::Backend::Postgres => {
+            "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1 ORDER BY indexname"
+        }
+    };
+    sqlx::query_scalar(sql).bind(table).fetch_all(store.reader()).await.unwrap()
+}
+
 async fn art_12_batch_records_provenance_and_rows_trace_to_it(db: &TestDb) {
     let d = district(db).await;
     let store = d.cat.store();
@@ -369,16 +412,19 @@ async fn art_12_interrupted_delivery_is_failed_by_recovery_and_shows_no_rows(db:
     // A source that yields 20,000 rows and then stalls, as a client whose connection hangs.
     struct Stalling {
         data: Cursor<Vec<u8>>,
+        stalled: std::sync::Arc<std::sync::atomic::AtomicBool>,
     }
     impl std::io::Read for Stalling {
         fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
             let n = self.data.read(buf)?;
             if n == 0 {
+                self.stalled.store(true, std::sync::atomic::Ordering::SeqCst);
                 std::thread::sleep(Duration::from_secs(3));
             }
             Ok(n)
         }
     }
+    let stalled = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut csv = String::from("企业名称,统一社会信用代码\n");
     for i in 0..20_000 {
         csv.push_str(&format!("企业{i},{}\n", credit_code(i)));
@@ -389,20 +435,26 @@ async fn art_12_interrupted_delivery_is_failed_by_recovery_and_shows_no_rows(db:
     let task = tokio::spawn({
         let store = store.clone();
         async move {
-            aggregation::deliver(&store, &officer, req, Stalling { data: Cursor::new(csv.into_bytes()) }, None).await
+            let input = Stalling { data: Cursor::new(csv.into_bytes()), stalled };
+            aggregation::deliver(&store, &officer, req, input, None).await
         }
     });
-    // Wait until rows have been loaded, then the loader "dies".
+    // Wait until every row has been read and the loader has had them, then the loader "dies".
+    // (SQLite has committed them in chunks by then; PostgreSQL holds them in its open `COPY`.)
     let table = format!("SELECT COUNT(*) FROM rd_{}", d.resource);
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        assert!(std::time::Instant::now() < deadline, "no rows were loaded");
+    while !stalled.load(std::sync::atomic::Ordering::SeqCst) {
+        assert!(std::time::Instant::now() < deadline, "the rows were never read");
         tokio::time::sleep(Duration::from_millis(50)).await;
-        let n: Result<(i64,), _> = sqlx::query_as(sqlx::AssertSqlSafe(table.clone())).fetch_one(store.reader()).await;
-        if n.is_ok_and(|(n,)| n > 0) {
-            break;
-        }
     }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    if store.backend() == pubdata_store::Backend::Sqlite {
+        let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(table.clone())).fetch_one(store.reader()).await.unwrap();
+        assert!(n > 0, "the rows were loaded");
+    }
+    // Into the empty table the indexes are built after loading: not yet.
+    let data_table = format!("rd_{}", d.resource);
+    assert!(!index_names(&store, &data_table).await.iter().any(|n| n.ends_with("_key")));
     task.abort();
     let batch = &aggregation::batches(&store, &d.market_officer, d.resource).await.unwrap()[0];
     assert_eq!(batch.state(), BatchState::Receiving);
@@ -413,6 +465,11 @@ async fn art_12_interrupted_delivery_is_failed_by_recovery_and_shows_no_rows(db:
     assert_eq!(batch.state(), BatchState::Failed);
     let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(table.clone())).fetch_one(store.reader()).await.unwrap();
     assert_eq!(n, 0, "the loaded rows were removed");
+    // Recovery rebuilt the indexes the dead loader had dropped.
+    let indexes = index_names(&store, &data_table).await;
+    for wanted in ["_batch", "_key"] {
+        assert!(indexes.contains(&format!("{data_table}{wanted}")), "{indexes:?}");
+    }
     // The resource takes deliveries again.
     let csv = "企业名称,统一社会信用代码\n甲公司,91350100M000100Y43\n";
     let b = deliver(&d, request(d.resource, Mode::Append, OnError::RejectBatch, "ok.csv"), csv.into()).await;
@@ -443,6 +500,7 @@ backend_tests!(
     art_10_gbk_copy_of_the_registry_delivers_the_same_rows,
     art_10_a_column_outside_the_catalog_refuses_the_batch,
     art_10_reject_mode_refuses_a_batch_with_bad_rows_and_shows_nothing,
+    art_10_a_refused_batch_reports_every_stored_key_it_repeats_after_its_first_bad_row,
     art_12_batch_records_provenance_and_rows_trace_to_it,
     art_12_upsert_replaces_by_key_and_replaced_rows_stay_retrievable,
     art_12_replace_swaps_every_row_at_once,

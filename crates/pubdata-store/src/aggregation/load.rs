@@ -78,6 +78,17 @@ pub async fn deliver<R: Read + Send + 'static>(
         .into());
     }
     let layout = table::ensure(&mut tx, req.resource_id, &doc.items).await?;
+    // Into an empty table, the indexes are built once the rows are in (see
+    // `Layout::drop_indexes`); readers see no rows of it meanwhile either way.
+    let any_row: Option<i64> =
+        sqlx::query_scalar(AssertSqlSafe(format!("SELECT {} FROM {} LIMIT 1", table::ROW_ID, layout.quoted())))
+            .fetch_optional(tx.conn())
+            .await?;
+    if any_row.is_none() {
+        for statement in layout.drop_indexes() {
+            tx.conn().execute(AssertSqlSafe(statement)).await?;
+        }
+    }
     let now = timefmt::format_instant(timefmt::now());
     let lease = lease_until(req.lease);
     let batch_id: i64 = sqlx::query_scalar(
@@ -183,18 +194,24 @@ async fn run<R: Read + Send + 'static>(
     let items = doc.items.clone();
     let key_positions: Vec<usize> = items.iter().enumerate().filter(|(_, i)| i.unique_key).map(|(n, _)| n).collect();
     let read_options = req.read.clone();
-    let stop_inserting_on_error = req.on_error == OnError::RejectBatch;
+    // A batch refused whole still loads its good rows while that can add to its report: they
+    // are what duplicate keys (within the file, and against stored rows) are found among.
+    let load_after_errors = match (req.on_error, key_positions.is_empty()) {
+        (OnError::RejectBatch, true) => LoadAfterErrors::No,
+        (OnError::RejectBatch, false) => LoadAfterErrors::WhileReporting,
+        _ => LoadAfterErrors::Always,
+    };
     let reader = tokio::task::spawn_blocking(move || {
-        read_rows(input, &read_options, &items, &key_positions, stop_inserting_on_error, &sender, progress)
+        read_rows(input, &read_options, &items, &key_positions, load_after_errors, &sender, progress)
     });
     let mut conn = store.bulk_connection().await?;
+    let mut sink = Sink::open(&mut conn, layout, &Layout::item_columns(&doc.items), batch_id).await?;
     let lease = req.lease;
     // The lease is renewed while this task lives, whether or not rows arrive (a slow upload is
     // alive; a killed process is not).
     let mut renew = tokio::time::interval(lease / 3);
     renew.tick().await;
     let mut end = LoadEnd { read: None, fatal: Vec::new() };
-    let item_columns = Layout::item_columns(&doc.items);
     loop {
         let msg = tokio::select! {
             msg = receiver.recv() => msg,
@@ -205,13 +222,30 @@ async fn run<R: Read + Send + 'static>(
         };
         match msg {
             None => break,
-            Some(Msg::Rows(rows)) => insert_chunk(&mut conn, layout, &item_columns, batch_id, rows).await?,
+            Some(Msg::Rows(rows)) => sink.load(rows).await?,
             Some(Msg::Done(outcome)) => end.read = Some(*outcome),
             Some(Msg::Fatal(errors)) => end.fatal = errors,
         }
     }
     reader.await.map_err(|e| Error::Database(sqlx::Error::Io(std::io::Error::other(format!("reader thread: {e}")))))?;
+    sink.finish().await?;
+    // Built here, before duplicate keys are looked for and the batch is decided, whether or
+    // not the batch will be stored.
+    for statement in layout.create_indexes() {
+        conn.execute_trusted(statement).await?;
+    }
     Ok(end)
+}
+
+/// Whether good rows after the first refused one are still loaded.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum LoadAfterErrors {
+    /// The batch keeps its good rows.
+    Always,
+    /// The batch will be refused whole and has no unique key: its rows can add nothing.
+    No,
+    /// Until the report is full ([`MAX_STORED_ERRORS`]).
+    WhileReporting,
 }
 
 /// The loader's lease: renewed while it works, so that recovery can tell a dead loader's batch.
@@ -231,7 +265,7 @@ fn read_rows<R: Read + Send + 'static>(
     options: &pubdata_ingest::ReadOptions,
     items: &[pubdata_domain::catalog::DataItem],
     key_positions: &[usize],
-    stop_inserting_on_error: bool,
+    load_after_errors: LoadAfterErrors,
     sender: &tokio::sync::mpsc::Sender<Msg>,
     progress: Option<Progress>,
 ) {
@@ -343,8 +377,15 @@ fn read_rows<R: Read + Send + 'static>(
                 suspects.push(key_positions.iter().map(|&k| values[k].clone()).collect());
             }
         }
-        if stop_inserting_on_error && bad_rows > 0 {
-            // The batch will be refused whole: keep reading only to report every error.
+        let load = match load_after_errors {
+            _ if bad_rows == 0 => true,
+            LoadAfterErrors::Always => true,
+            LoadAfterErrors::No => false,
+            LoadAfterErrors::WhileReporting => errors.len() < MAX_STORED_ERRORS,
+        };
+        if !load {
+            // The batch will be refused whole and its rows can add nothing to the report: keep
+            // reading only to count the rest.
             continue;
         }
         chunk.push((row.number, values));
@@ -396,67 +437,110 @@ fn hash_value(v: &Value, h: &mut impl Hasher) {
     }
 }
 
-async fn insert_chunk(
-    conn: &mut BulkConnection,
-    layout: &Layout,
-    item_columns: &[String],
-    batch_id: i64,
-    rows: Vec<(u64, Vec<Value>)>,
-) -> Result<()> {
-    match conn {
-        BulkConnection::Sqlite(c) => {
-            let per_statement = (30_000 / (item_columns.len() + 2)).clamp(1, 500);
-            let head =
-                format!("INSERT INTO {} ({BATCH}, {SOURCE_ROW}, {}) VALUES ", layout.quoted(), item_columns.join(", "));
-            let one = format!("({})", vec!["?"; item_columns.len() + 2].join(", "));
-            let mut tx = sqlx::Connection::begin(c).await?;
-            let mut rows = rows.into_iter().peekable();
-            while rows.peek().is_some() {
-                let part: Vec<(u64, Vec<Value>)> = rows.by_ref().take(per_statement).collect();
-                let mut sql = head.clone();
-                sql.push_str(&vec![one.as_str(); part.len()].join(", "));
-                let mut q = sqlx::query::<sqlx::Sqlite>(AssertSqlSafe(sql));
-                for (source_row, values) in part {
-                    q = q.bind(batch_id).bind(source_row as i64);
+/// Where a batch's rows go: SQLite takes multi-row `INSERT`s, committed every chunk so that
+/// the write lock is never held for long; PostgreSQL takes one `COPY` for the whole batch, one
+/// transaction that a dying process rolls back by itself.
+enum Sink<'c> {
+    Sqlite { conn: &'c mut sqlx::SqliteConnection, head: String, one: String, per_statement: usize, batch_id: i64 },
+    Postgres { copy: sqlx::postgres::PgCopyIn<&'c mut sqlx::PgConnection>, batch_id: i64 },
+}
+
+impl<'c> Sink<'c> {
+    async fn open(
+        conn: &'c mut BulkConnection,
+        layout: &Layout,
+        item_columns: &[String],
+        batch_id: i64,
+    ) -> Result<Sink<'c>> {
+        let columns = format!("{BATCH}, {SOURCE_ROW}, {}", item_columns.join(", "));
+        Ok(match conn {
+            BulkConnection::Sqlite(conn) => Sink::Sqlite {
+                conn,
+                head: format!("INSERT INTO {} ({columns}) VALUES ", layout.quoted()),
+                one: format!("({})", vec!["?"; item_columns.len() + 2].join(", ")),
+                per_statement: (30_000 / (item_columns.len() + 2)).clamp(1, 500),
+                batch_id,
+            },
+            BulkConnection::Postgres(conn) => {
+                let statement = format!("COPY {} ({columns}) FROM STDIN (FORMAT text)", layout.quoted());
+                Sink::Postgres { copy: conn.copy_in_raw(&statement).await?, batch_id }
+            }
+        })
+    }
+
+    async fn load(&mut self, rows: Vec<(u64, Vec<Value>)>) -> Result<()> {
+        match self {
+            Sink::Sqlite { conn, head, one, per_statement, batch_id } => {
+                let batch_id = *batch_id;
+                let per_statement = *per_statement;
+                let build = |part: Vec<(u64, Vec<Value>)>| {
+                    let mut sql = head.clone();
+                    sql.push_str(&vec![one.as_str(); part.len()].join(", "));
+                    let mut args = sqlx::sqlite::SqliteArguments::default();
+                    for (source_row, values) in part {
+                        add(&mut args, batch_id)?;
+                        add(&mut args, source_row as i64)?;
+                        for v in values {
+                            match v {
+                                Value::Null => add(&mut args, None::<String>)?,
+                                Value::Text(s) => add(&mut args, s)?,
+                                Value::Int(i) => add(&mut args, i)?,
+                                Value::Bool(b) => add(&mut args, b)?,
+                            }
+                        }
+                    }
+                    Ok::<_, Error>((sql, args))
+                };
+                let mut rows = rows.into_iter().peekable();
+                let mut parts = std::iter::from_fn(|| {
+                    rows.peek().is_some().then(|| rows.by_ref().take(per_statement).collect::<Vec<_>>())
+                });
+                let mut tx = sqlx::Connection::begin(&mut **conn).await?;
+                let mut next = parts.next().map(build).transpose()?;
+                // Each statement runs on SQLite's worker thread while this task binds the next.
+                while let Some((sql, args)) = next.take() {
+                    let run = sqlx::query_with::<sqlx::Sqlite, _>(AssertSqlSafe(sql), args).execute(&mut *tx);
+                    let (done, built) = tokio::join!(run, async { parts.next().map(build).transpose() });
+                    done?;
+                    next = built?;
+                }
+                tx.commit().await?;
+            }
+            Sink::Postgres { copy, batch_id } => {
+                let mut buf = Vec::with_capacity(rows.len() * 160);
+                for (source_row, values) in &rows {
+                    buf.extend_from_slice(format!("{batch_id}\t{source_row}").as_bytes());
                     for v in values {
-                        q = match v {
-                            Value::Null => q.bind(None::<String>),
-                            Value::Text(s) => q.bind(s),
-                            Value::Int(i) => q.bind(i),
-                            Value::Bool(b) => q.bind(b),
-                        };
+                        buf.push(b'\t');
+                        match v {
+                            Value::Null => buf.extend_from_slice(b"\\N"),
+                            Value::Text(s) => copy_escape(s, &mut buf),
+                            Value::Int(i) => buf.extend_from_slice(i.to_string().as_bytes()),
+                            Value::Bool(b) => buf.extend_from_slice(if *b { b"t" } else { b"f" }),
+                        }
                     }
+                    buf.push(b'\n');
                 }
-                q.execute(&mut *tx).await?;
+                drop(rows);
+                copy.send(buf).await?;
             }
-            tx.commit().await?;
         }
-        BulkConnection::Postgres(c) => {
-            let statement = format!(
-                "COPY {} ({BATCH}, {SOURCE_ROW}, {}) FROM STDIN (FORMAT text)",
-                layout.quoted(),
-                item_columns.join(", ")
-            );
-            let mut buf = Vec::with_capacity(rows.len() * 128);
-            for (source_row, values) in &rows {
-                buf.extend_from_slice(format!("{batch_id}\t{source_row}").as_bytes());
-                for v in values {
-                    buf.push(b'\t');
-                    match v {
-                        Value::Null => buf.extend_from_slice(b"\\N"),
-                        Value::Text(s) => copy_escape(s, &mut buf),
-                        Value::Int(i) => buf.extend_from_slice(i.to_string().as_bytes()),
-                        Value::Bool(b) => buf.extend_from_slice(if *b { b"t" } else { b"f" }),
-                    }
-                }
-                buf.push(b'\n');
-            }
-            let mut copy = c.copy_in_raw(&statement).await?;
-            copy.send(buf).await?;
+        Ok(())
+    }
+
+    async fn finish(self) -> Result<()> {
+        if let Sink::Postgres { copy, .. } = self {
             copy.finish().await?;
         }
+        Ok(())
     }
-    Ok(())
+}
+
+fn add<'q, T: sqlx::Encode<'q, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite> + 'q>(
+    args: &mut sqlx::sqlite::SqliteArguments,
+    value: T,
+) -> Result<()> {
+    sqlx::Arguments::add(args, value).map_err(|e| Error::Database(sqlx::Error::Encode(e)))
 }
 
 /// Escapes a value for `COPY ... (FORMAT text)`.

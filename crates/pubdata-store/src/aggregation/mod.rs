@@ -411,6 +411,11 @@ pub async fn recover(store: &Store) -> Result<usize> {
             if let Some(layout) = table::layout(&mut conn, resource_id).await? {
                 drop(conn);
                 load::purge_rows(store, &layout, id).await?;
+                // A delivery into an empty table builds its indexes after loading: a process
+                // that died first left them missing.
+                for statement in layout.create_indexes() {
+                    sqlx::query(sqlx::AssertSqlSafe(statement)).execute(store.writer()).await?;
+                }
             }
         }
     }
