@@ -249,7 +249,7 @@ async fn art_10_a_refused_batch_reports_every_stored_key_it_repeats_after_its_fi
     // A bad row first, then two keys already stored, then a new one: refused whole, and the
     // report lists the stored keys as well, not only the bad row before them.
     let csv = format!(
-        "企业名称,统一社会信用代码,注册日期\n丙公司,{},2002-02-30\n甲公司,{}\n乙公司,{}\n丁公司,{}\n",
+        "企业名称,统一社会信用代码,注册日期\n丙公司,{},2002-02-30\n甲公司,{},2002-03-01\n乙公司,{},\n丁公司,{},\n",
         credit_code(3),
         credit_code(1),
         credit_code(2),
@@ -257,8 +257,8 @@ async fn art_10_a_refused_batch_reports_every_stored_key_it_repeats_after_its_fi
     );
     let batch = deliver(&d, request(d.resource, Mode::Append, OnError::RejectBatch, "second.csv"), csv.into()).await;
     assert_eq!(batch.state(), BatchState::Rejected);
-    assert_eq!((batch.rows_read, batch.rows_stored, batch.rows_rejected), (4, 0, 3));
     let errors = aggregation::errors(d.cat.store(), &d.market_officer, batch.id).await.unwrap();
+    assert_eq!((batch.rows_read, batch.rows_stored, batch.rows_rejected), (4, 0, 3));
     let rows: Vec<(Option<i64>, &str)> = errors.iter().map(|e| (e.source_row, e.column.as_str())).collect();
     assert_eq!(rows, [(Some(2), "注册日期"), (Some(3), "统一社会信用代码"), (Some(4), "统一社会信用代码")]);
     assert!(errors[1].reason.en.contains("already stored"), "{:?}", errors[1].reason);
@@ -278,7 +278,7 @@ async fn index_names(store: &Store, table: &str) -> Vec<String> {
             "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = $1 ORDER BY name"
         }
         pubdata_store::Backend::Postgres => {
-            "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1 ORDER BY indexname"
+            "SELECT indexname::text FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1 ORDER BY 1"
         }
     };
     sqlx::query_scalar(sql).bind(table).fetch_all(store.reader()).await.unwrap()
@@ -434,6 +434,7 @@ async fn art_12_interrupted_delivery_is_failed_by_recovery_and_shows_no_rows(db:
     let officer = d.market_officer.clone();
     let task = tokio::spawn({
         let store = store.clone();
+        let stalled = stalled.clone();
         async move {
             let input = Stalling { data: Cursor::new(csv.into_bytes()), stalled };
             aggregation::deliver(&store, &officer, req, input, None).await
