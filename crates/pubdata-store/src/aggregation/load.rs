@@ -1,12 +1,14 @@
 //! Delivering a batch: read and check rows on a blocking thread, load them on the backend's own
-//! connection in chunks, then publish the batch in one audited transaction.
+//! connection, then publish the batch in one audited transaction.
 //!
 //! Loaded rows are invisible until the batch is stored: readers keep only rows of stored batches
 //! (see [`Layout::visible`]), so a batch that fails, is refused, or whose loader dies leaves
-//! nothing visible, and a replacement shows readers the old rows or the new, never a mix. The
-//! chunks commit on their own so that a multi-gigabyte batch neither holds SQLite's write lock
-//! for minutes nor builds one huge transaction; they are the only writes outside a [`WriteTx`]
-//! besides the loader's lease, and neither changes what anyone can read.
+//! nothing visible, and a replacement shows readers the old rows or the new, never a mix. On
+//! SQLite the rows commit in chunks so that a multi-gigabyte batch never holds the write lock
+//! for minutes; on PostgreSQL they go in one `COPY`, which a dying process rolls back. Into an
+//! empty table the indexes are dropped when the batch starts and built once its rows are in.
+//! These loads, the index rebuild and the loader's lease are the only writes outside a
+//! [`WriteTx`], and none changes what anyone can read.
 
 use super::table::{self, BATCH, Layout, RETIRED_BY, SOURCE_ROW};
 use super::{Batch, DeliveryRequest, Progress};
