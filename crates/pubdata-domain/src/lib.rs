@@ -9,6 +9,7 @@ pub mod aggregation;
 pub mod audit;
 pub mod calendar;
 pub mod catalog;
+pub mod client_app;
 pub mod demand;
 pub mod error;
 pub mod identifiers;

@@ -94,6 +94,17 @@ pub enum Action {
     AuditVerify,
     #[serde(rename = "audit.export")]
     AuditExport,
+    #[serde(rename = "client_app.create")]
+    ClientAppCreate,
+    #[serde(rename = "client_app.rotate")]
+    ClientAppRotate,
+    #[serde(rename = "client_app.retire_secret")]
+    ClientAppRetireSecret,
+    #[serde(rename = "client_app.disable")]
+    ClientAppDisable,
+    /// A call through the sharing channel (Art.15-16): answered, or refused with its reason.
+    #[serde(rename = "gateway.call")]
+    GatewayCall,
 }
 
 impl Action {
@@ -143,6 +154,11 @@ impl Action {
             Action::DemandUpdate => "demand.update",
             Action::AuditVerify => "audit.verify",
             Action::AuditExport => "audit.export",
+            Action::ClientAppCreate => "client_app.create",
+            Action::ClientAppRotate => "client_app.rotate",
+            Action::ClientAppRetireSecret => "client_app.retire_secret",
+            Action::ClientAppDisable => "client_app.disable",
+            Action::GatewayCall => "gateway.call",
         }
     }
 }

@@ -449,6 +449,78 @@ pub fn audit_exported(since: &str, until: &str, entries: u64) -> AuditEvent {
     event(Action::AuditExport, "audit_chain", None, json!({ "since": since, "until": until, "entries": entries }))
 }
 
+/// A consumer agency registered a client application for the sharing channel (Art.15); its
+/// first secret is `secret_id` (the secret itself is never recorded).
+pub fn client_app_created(
+    app_id: i64,
+    app_key: &str,
+    org_id: i64,
+    name: &str,
+    allowed: &[String],
+    secret_id: i64,
+) -> AuditEvent {
+    event(
+        Action::ClientAppCreate,
+        "client_app",
+        Some(app_id.to_string()),
+        json!({ "app_key": app_key, "org_id": org_id, "name": name, "allowed_addresses": allowed,
+                "secret_id": secret_id }),
+    )
+}
+
+/// A new secret; the previous ones keep working until `previous_until` (empty: none left).
+pub fn client_app_rotated(app_id: i64, secret_id: i64, previous_until: &[(i64, String)]) -> AuditEvent {
+    let previous: Vec<Value> =
+        previous_until.iter().map(|(id, until)| json!({ "secret_id": id, "until": until })).collect();
+    event(
+        Action::ClientAppRotate,
+        "client_app",
+        Some(app_id.to_string()),
+        json!({ "secret_id": secret_id, "previous": previous }),
+    )
+}
+
+/// Previous secrets retired before their window ended.
+pub fn client_app_secret_retired(app_id: i64, secret_ids: &[i64]) -> AuditEvent {
+    event(Action::ClientAppRetireSecret, "client_app", Some(app_id.to_string()), json!({ "secret_ids": secret_ids }))
+}
+
+pub fn client_app_disabled(app_id: i64, reason: &str) -> AuditEvent {
+    event(Action::ClientAppDisable, "client_app", Some(app_id.to_string()), json!({ "reason": reason }))
+}
+
+/// A call through the sharing channel was answered (Art.16: every call leaves a record).
+pub fn gateway_called(app_id: i64, method: &str, path: &str, status: u16, detail: Value) -> AuditEvent {
+    event(
+        Action::GatewayCall,
+        "client_app",
+        Some(app_id.to_string()),
+        json!({ "method": method, "path": path.chars().take(200).collect::<String>(), "status": status,
+                "detail": detail }),
+    )
+}
+
+/// A call through the sharing channel was refused; `reason` is the refusal's stable code and
+/// `app_key` what the call claimed (bounded), when it sent one.
+pub fn gateway_refused(
+    app_id: Option<i64>,
+    app_key: Option<&str>,
+    reason: &str,
+    method: &str,
+    path: &str,
+) -> AuditEvent {
+    AuditEvent {
+        outcome: Outcome::Denied,
+        ..event(
+            Action::GatewayCall,
+            "client_app",
+            app_id.map(|a| a.to_string()),
+            json!({ "reason": reason, "app_key": app_key.map(|k| k.chars().take(64).collect::<String>()),
+                    "method": method, "path": path.chars().take(200).collect::<String>() }),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

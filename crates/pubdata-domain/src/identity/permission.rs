@@ -77,10 +77,17 @@ pub enum Permission {
     /// Answer demands addressed to one's agency as the proposed provider.
     #[serde(rename = "demand.answer")]
     DemandAnswer,
+    /// Register one's agency's client applications for the sharing channel, rotate their
+    /// secrets, disable them (Art.15); with an all-organisation role, any agency's.
+    #[serde(rename = "client_app.manage")]
+    ClientAppManage,
+    /// See client applications (one's own agency's; all with an all-organisation role).
+    #[serde(rename = "client_app.read")]
+    ClientAppRead,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 24] = [
+    pub const ALL: [Permission; 26] = [
         Permission::AccountSelf,
         Permission::TokenManageOwn,
         Permission::OrgRead,
@@ -105,6 +112,8 @@ impl Permission {
         Permission::DemandFile,
         Permission::DemandCoordinate,
         Permission::DemandAnswer,
+        Permission::ClientAppManage,
+        Permission::ClientAppRead,
     ];
 
     /// The stable name used in the API, in tokens' scopes and in refusals.
@@ -134,6 +143,8 @@ impl Permission {
             Permission::DemandFile => "demand.file",
             Permission::DemandCoordinate => "demand.coordinate",
             Permission::DemandAnswer => "demand.answer",
+            Permission::ClientAppManage => "client_app.manage",
+            Permission::ClientAppRead => "client_app.read",
         }
     }
 
@@ -168,6 +179,8 @@ impl Permission {
             Permission::DemandFile => "提交数据需求",
             Permission::DemandCoordinate => "协调数据需求",
             Permission::DemandAnswer => "答复数据需求",
+            Permission::ClientAppManage => "管理接入应用",
+            Permission::ClientAppRead => "查看接入应用",
         }
     }
 
@@ -197,6 +210,8 @@ impl Permission {
             Permission::DemandFile => "file data demands",
             Permission::DemandCoordinate => "coordinate data demands",
             Permission::DemandAnswer => "answer data demands",
+            Permission::ClientAppManage => "manage client applications",
+            Permission::ClientAppRead => "view client applications",
         }
     }
 }

@@ -107,6 +107,8 @@ impl Role {
                 P::AggregationRead,
                 P::VerificationManage,
                 P::DemandCoordinate,
+                P::ClientAppManage,
+                P::ClientAppRead,
             ],
             // The authority compiles on agencies' behalf too (e.g. an IT project's preliminary catalog).
             Role::AuthorityStaff => &[
@@ -123,6 +125,7 @@ impl Role {
                 P::AggregationRead,
                 P::VerificationManage,
                 P::DemandCoordinate,
+                P::ClientAppRead,
             ],
             Role::AgencyAdmin => &[
                 P::AccountSelf,
@@ -139,6 +142,8 @@ impl Role {
                 P::VerificationAnswer,
                 P::DemandFile,
                 P::DemandAnswer,
+                P::ClientAppManage,
+                P::ClientAppRead,
             ],
             Role::AgencyDataOfficer => &[
                 P::AccountSelf,
@@ -153,6 +158,8 @@ impl Role {
                 P::VerificationAnswer,
                 P::DemandFile,
                 P::DemandAnswer,
+                P::ClientAppManage,
+                P::ClientAppRead,
             ],
             Role::AccountableHead => &[
                 P::AccountSelf,
@@ -167,6 +174,7 @@ impl Role {
                 P::VerificationAnswer,
                 P::DemandFile,
                 P::DemandAnswer,
+                P::ClientAppRead,
             ],
             // Read-only oversight: sees everything security-relevant, changes nothing but itself.
             Role::Supervisor => &[
@@ -180,6 +188,7 @@ impl Role {
                 P::CalendarRead,
                 P::CatalogRead,
                 P::AggregationRead,
+                P::ClientAppRead,
             ],
             Role::ServiceUnit => &[P::AccountSelf, P::TokenManageOwn, P::OrgRead, P::CalendarRead, P::CatalogRead],
             Role::PublicUser => EVERYONE,
@@ -231,6 +240,7 @@ mod tests {
             P::CatalogConfirm,
             P::CatalogReview,
             P::ProjectManage,
+            P::ClientAppManage,
         ];
         for p in writes {
             assert!(!Role::Supervisor.grants(p), "supervisor must not hold {p}");

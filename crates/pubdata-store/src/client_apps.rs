@@ -1,0 +1,512 @@
+//! Client applications over storage (Art.15): registering a consumer agency's system, rotating
+//! and retiring its secrets, disabling it, and authenticating its signed calls through the
+//! sharing channel.
+//!
+//! Secrets are sealed with the platform's [`SharingKey`] (SM4-GCM), which the database never
+//! holds: the clear secret exists only in the response that creates it and, briefly, in the
+//! memory of the instance checking a signature. Every change is audited in its transaction;
+//! every gateway call, answered or refused, leaves an audit entry through the group-commit
+//! writer. Accepted nonces are kept in the database for the replay window, so that instances
+//! sharing a PostgreSQL database refuse each other's replays too.
+
+use crate::db::Store;
+use crate::error::{Error, Result};
+use crate::identity::orgs;
+use pubdata_domain::audit::events;
+use pubdata_domain::client_app::signature::{self, NONCE_MEMORY_SECS};
+use pubdata_domain::client_app::{
+    self as domain, AppStatus, GatewayCaller, NewClientApp, Refusal, SharingKey, SignatureMethod, SignedRequest,
+};
+use pubdata_domain::identity::{Caller, OrgKind, Scope, Source};
+use pubdata_domain::ids::OrgId;
+use pubdata_domain::timefmt;
+use serde::Serialize;
+use sqlx::AnyConnection;
+
+/// A client application as its managers see it (never its secrets).
+#[derive(Clone, Debug, Serialize)]
+pub struct ClientApp {
+    pub id: i64,
+    pub app_key: String,
+    pub org_id: i64,
+    pub org_name: String,
+    pub name: String,
+    pub description: String,
+    pub contact: String,
+    pub allowed_addresses: Vec<String>,
+    pub status: AppStatus,
+    pub created_by: String,
+    pub created_at: String,
+    pub disabled_reason: Option<String>,
+    pub disabled_at: Option<String>,
+    pub updated_at: String,
+    /// Its secrets, newest first: prefixes and validity only.
+    pub secrets: Vec<SecretView>,
+}
+
+/// One of an application's secrets, without the secret.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct SecretView {
+    pub id: i64,
+    /// The first characters, to recognise it by.
+    pub prefix: String,
+    pub created_at: String,
+    /// The end of its rotation window, once a newer secret superseded it.
+    pub retire_at: Option<String>,
+    /// When it was retired before its window ended.
+    pub retired_at: Option<String>,
+    /// Whether calls signed with it are accepted now.
+    #[sqlx(skip)]
+    pub active: bool,
+}
+
+/// A new secret for an application: shown in this response only.
+#[derive(Clone, Debug, Serialize)]
+pub struct IssuedSecret {
+    pub app: ClientApp,
+    /// The secret. It is not stored in clear and cannot be shown again.
+    pub secret: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct AppRow {
+    id: i64,
+    app_key: String,
+    org_id: i64,
+    org_name: String,
+    name: String,
+    description: String,
+    contact: String,
+    allowed_addresses: String,
+    status: String,
+    created_by: String,
+    created_at: String,
+    disabled_reason: Option<String>,
+    disabled_at: Option<String>,
+    updated_at: String,
+}
+
+const APP_SELECT: &str = "SELECT a.id, a.app_key, a.org_id, o.name AS org_name, a.name, a.description, a.contact, \
+     a.allowed_addresses, a.status, a.created_by, a.created_at, a.disabled_reason, a.disabled_at, a.updated_at \
+     FROM client_apps a JOIN organisations o ON o.id = a.org_id";
+
+/// Whether a secret row accepts calls at `now`: not retired, and not past its window.
+const SECRET_ACTIVE: &str = "retired_at IS NULL AND (retire_at IS NULL OR retire_at > $2)";
+
+fn now_text() -> String {
+    timefmt::format_instant(timefmt::now())
+}
+
+fn split_addresses(s: &str) -> Vec<String> {
+    s.split_whitespace().map(str::to_string).collect()
+}
+
+async fn load(conn: &mut AnyConnection, id: i64) -> Result<ClientApp> {
+    let sql = format!("{APP_SELECT} WHERE a.id = $1");
+    let row: Option<AppRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *conn).await?;
+    let row = row.ok_or_else(|| Error::not_found("client_app", id))?;
+    let now = now_text();
+    let mut secrets: Vec<SecretView> = sqlx::query_as(
+        "SELECT id, prefix, created_at, retire_at, retired_at FROM client_app_secrets WHERE app_id = $1 ORDER BY id DESC",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for s in &mut secrets {
+        s.active = s.retired_at.is_none() && s.retire_at.as_deref().is_none_or(|r| r > now.as_str());
+    }
+    Ok(ClientApp {
+        id: row.id,
+        app_key: row.app_key,
+        org_id: row.org_id,
+        org_name: row.org_name,
+        name: row.name,
+        description: row.description,
+        contact: row.contact,
+        allowed_addresses: split_addresses(&row.allowed_addresses),
+        status: AppStatus::parse(&row.status).unwrap_or(AppStatus::Disabled),
+        created_by: row.created_by,
+        created_at: row.created_at,
+        disabled_reason: row.disabled_reason,
+        disabled_at: row.disabled_at,
+        updated_at: row.updated_at,
+        secrets,
+    })
+}
+
+/// Loads an application the caller may manage; others are reported as not found.
+async fn load_managed(conn: &mut AnyConnection, caller: &Caller, id: i64) -> Result<ClientApp> {
+    caller.principal.require(pubdata_domain::identity::Permission::ClientAppManage)?;
+    let app = load(conn, id).await?;
+    if !caller.principal.sees_org(OrgId(app.org_id)) {
+        return Err(Error::not_found("client_app", id));
+    }
+    Ok(app)
+}
+
+/// Registers a client application for the caller's agency (or, for the authority, the agency
+/// named) and issues its first secret.
+pub async fn create(store: &Store, key: &SharingKey, caller: &Caller, new: NewClientApp) -> Result<IssuedSecret> {
+    let org = match new.org_id.or(caller.principal.org_id) {
+        Some(o) => o,
+        None => {
+            return Err(pubdata_domain::Error::invalid("org_id", "请指定所属单位", "name the agency (org_id)").into());
+        }
+    };
+    domain::require_manage(&caller.principal, org)?;
+    let allowed = new.check()?;
+    let mut tx = store.begin().await?;
+    let organisation = orgs::fetch(tx.conn(), org).await?;
+    if !matches!(organisation.kind, OrgKind::Agency | OrgKind::TownStreet | OrgKind::Authority) {
+        return Err(pubdata_domain::Error::invalid(
+            "org_id",
+            "接入应用只能属于公共管理和服务机构",
+            "a client application belongs to an agency",
+        )
+        .into());
+    }
+    let now = now_text();
+    let app_key = domain::new_app_key();
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO client_apps (app_key, org_id, name, description, contact, allowed_addresses, status, created_by, \
+         created_by_user, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $8, $9, $9) RETURNING id",
+    )
+    .bind(&app_key)
+    .bind(org.0)
+    .bind(new.name.trim())
+    .bind(new.description.trim())
+    .bind(new.contact.trim())
+    .bind(allowed.join(" "))
+    .bind(&caller.principal.username)
+    .bind(caller.principal.user_id.map(|u| u.0))
+    .bind(&now)
+    .fetch_one(tx.conn())
+    .await
+    .map_err(Error::on_duplicate("name", "本单位已有同名接入应用", "your agency already has an application of this name"))?;
+    let secret = domain::new_secret();
+    let secret_id = insert_secret(tx.conn(), key, id, &app_key, &secret, &now).await?;
+    tx.record(caller.actor(), events::client_app_created(id, &app_key, org.0, new.name.trim(), &allowed, secret_id));
+    tx.commit().await?;
+    let app = load(&mut *store.reader().acquire().await?, id).await?;
+    Ok(IssuedSecret { app, secret })
+}
+
+async fn insert_secret(
+    conn: &mut AnyConnection,
+    key: &SharingKey,
+    app_id: i64,
+    app_key: &str,
+    secret: &str,
+    now: &str,
+) -> Result<i64> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO client_app_secrets (app_id, sealed, prefix, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(app_id)
+    .bind(key.seal(secret.as_bytes(), app_key))
+    .bind(domain::secret_prefix(secret))
+    .bind(now)
+    .fetch_one(conn)
+    .await?;
+    Ok(id)
+}
+
+/// The applications the caller may see: its agency's, or all for the authority and supervisors.
+pub async fn list(store: &Store, caller: &Caller) -> Result<Vec<ClientApp>> {
+    domain::require_read(&caller.principal)?;
+    let mut conn = store.reader().acquire().await?;
+    let ids: Vec<(i64,)> = match caller.principal.scope() {
+        Scope::All => sqlx::query_as("SELECT id FROM client_apps ORDER BY id DESC").fetch_all(&mut *conn).await?,
+        Scope::Org(org) => {
+            sqlx::query_as("SELECT id FROM client_apps WHERE org_id = $1 ORDER BY id DESC")
+                .bind(org.0)
+                .fetch_all(&mut *conn)
+                .await?
+        }
+        Scope::OwnAccount => Vec::new(),
+    };
+    let mut out = Vec::with_capacity(ids.len());
+    for (id,) in ids {
+        out.push(load(&mut conn, id).await?);
+    }
+    Ok(out)
+}
+
+pub async fn get(store: &Store, caller: &Caller, id: i64) -> Result<ClientApp> {
+    domain::require_read(&caller.principal)?;
+    let app = load(&mut *store.reader().acquire().await?, id).await?;
+    if !caller.principal.sees_org(OrgId(app.org_id)) {
+        return Err(Error::not_found("client_app", id));
+    }
+    Ok(app)
+}
+
+/// Issues a new secret without downtime: the current one keeps working for `window_hours`
+/// (default 24; 0 retires it at once). An application holds at most two working secrets, so a
+/// previous secret still in an earlier window is retired now.
+pub async fn rotate(
+    store: &Store,
+    key: &SharingKey,
+    caller: &Caller,
+    id: i64,
+    window_hours: Option<i64>,
+) -> Result<IssuedSecret> {
+    let hours = domain::rotation_hours(window_hours)?;
+    let mut tx = store.begin().await?;
+    let app = load_managed(tx.conn(), caller, id).await?;
+    if app.status == AppStatus::Disabled {
+        return Err(pubdata_domain::Error::conflict("应用已停用，不能轮换密钥", "the application is disabled").into());
+    }
+    let now_at = timefmt::now();
+    let now = timefmt::format_instant(now_at);
+    let until = timefmt::format_instant(now_at + time::Duration::hours(hours));
+    // A previous secret still in its window: retired now (at most two work at once).
+    sqlx::query(
+        "UPDATE client_app_secrets SET retired_at = $2 WHERE app_id = $1 AND retired_at IS NULL AND retire_at IS NOT NULL",
+    )
+    .bind(id)
+    .bind(&now)
+    .execute(tx.conn())
+    .await?;
+    let current: Vec<(i64,)> = sqlx::query_as(
+        "SELECT id FROM client_app_secrets WHERE app_id = $1 AND retired_at IS NULL AND retire_at IS NULL",
+    )
+    .bind(id)
+    .fetch_all(tx.conn())
+    .await?;
+    let retire_sql = if hours == 0 {
+        "UPDATE client_app_secrets SET retire_at = $2, retired_at = $2 WHERE app_id = $1 AND retired_at IS NULL AND retire_at IS NULL"
+    } else {
+        "UPDATE client_app_secrets SET retire_at = $2 WHERE app_id = $1 AND retired_at IS NULL AND retire_at IS NULL"
+    };
+    sqlx::query(retire_sql).bind(id).bind(if hours == 0 { &now } else { &until }).execute(tx.conn()).await?;
+    let secret = domain::new_secret();
+    let secret_id = insert_secret(tx.conn(), key, id, &app.app_key, &secret, &now).await?;
+    sqlx::query("UPDATE client_apps SET updated_at = $2 WHERE id = $1").bind(id).bind(&now).execute(tx.conn()).await?;
+    let previous: Vec<(i64, String)> =
+        current.into_iter().map(|(s,)| (s, if hours == 0 { now.clone() } else { until.clone() })).collect();
+    tx.record(caller.actor(), events::client_app_rotated(id, secret_id, &previous));
+    tx.commit().await?;
+    let app = load(&mut *store.reader().acquire().await?, id).await?;
+    Ok(IssuedSecret { app, secret })
+}
+
+/// Retires the previous secrets before their window ends (once every system uses the new one).
+pub async fn retire_previous(store: &Store, caller: &Caller, id: i64) -> Result<ClientApp> {
+    let mut tx = store.begin().await?;
+    load_managed(tx.conn(), caller, id).await?;
+    let now = now_text();
+    let previous: Vec<(i64,)> = sqlx::query_as(
+        "SELECT id FROM client_app_secrets WHERE app_id = $1 AND retired_at IS NULL AND retire_at IS NOT NULL AND retire_at > $2",
+    )
+    .bind(id)
+    .bind(&now)
+    .fetch_all(tx.conn())
+    .await?;
+    if previous.is_empty() {
+        return Err(pubdata_domain::Error::conflict(
+            "没有处于过渡期的旧密钥",
+            "there is no previous secret in a rotation window",
+        )
+        .into());
+    }
+    sqlx::query(
+        "UPDATE client_app_secrets SET retired_at = $2 WHERE app_id = $1 AND retired_at IS NULL AND retire_at IS NOT NULL",
+    )
+    .bind(id)
+    .bind(&now)
+    .execute(tx.conn())
+    .await?;
+    let ids: Vec<i64> = previous.into_iter().map(|(s,)| s).collect();
+    tx.record(caller.actor(), events::client_app_secret_retired(id, &ids));
+    tx.commit().await?;
+    load(&mut *store.reader().acquire().await?, id).await
+}
+
+/// Disables an application: its calls are refused from now on. There is no re-enabling; a
+/// new registration gets new credentials.
+pub async fn disable(store: &Store, caller: &Caller, id: i64, reason: &str) -> Result<ClientApp> {
+    pubdata_domain::error::check_length("reason", reason.trim(), 1, 500)?;
+    let mut tx = store.begin().await?;
+    let app = load_managed(tx.conn(), caller, id).await?;
+    if app.status == AppStatus::Disabled {
+        return Err(pubdata_domain::Error::conflict("应用已停用", "the application is already disabled").into());
+    }
+    let now = now_text();
+    sqlx::query(
+        "UPDATE client_apps SET status = 'disabled', disabled_reason = $2, disabled_by = $3, disabled_at = $4, \
+         updated_at = $4 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(reason.trim())
+    .bind(&caller.principal.username)
+    .bind(&now)
+    .execute(tx.conn())
+    .await?;
+    tx.record(caller.actor(), events::client_app_disabled(id, reason.trim()));
+    tx.commit().await?;
+    load(&mut *store.reader().acquire().await?, id).await
+}
+
+/// A gateway call as received: the signing headers (absent ones `None`) and what was signed.
+#[derive(Clone, Debug)]
+pub struct GatewayCall<'a> {
+    pub app_key: Option<&'a str>,
+    pub timestamp: Option<&'a str>,
+    pub nonce: Option<&'a str>,
+    pub signature_method: Option<&'a str>,
+    pub signature: Option<&'a str>,
+    pub method: &'a str,
+    pub path: &'a str,
+    pub query: &'a str,
+    pub body: &'a [u8],
+}
+
+/// Authenticates a signed gateway call at `now` (unix seconds). `Ok(Err(refusal))` means the
+/// call was refused and the refusal is already in the audit trail; `Err` means the check (or
+/// its audit entry) could not be completed, and the call must not be answered either.
+pub async fn authenticate_call(
+    store: &Store,
+    key: &SharingKey,
+    call: &GatewayCall<'_>,
+    source: &Source,
+    now: i64,
+) -> Result<std::result::Result<GatewayCaller, Refusal>> {
+    let mut known = None;
+    let outcome = check_call(store, key, call, source, now, &mut known).await?;
+    if let Err(refusal) = outcome {
+        refuse(store, source, known, call.app_key, refusal, call.method, call.path).await?;
+    }
+    Ok(outcome)
+}
+
+/// The application a refused call named, once found: (id, agency).
+type Known = Option<(i64, OrgId)>;
+
+async fn check_call(
+    store: &Store,
+    key: &SharingKey,
+    call: &GatewayCall<'_>,
+    source: &Source,
+    now: i64,
+    known: &mut Known,
+) -> Result<std::result::Result<GatewayCaller, Refusal>> {
+    let (Some(app_key), Some(timestamp), Some(nonce), Some(signature)) =
+        (call.app_key, call.timestamp, call.nonce, call.signature)
+    else {
+        return Ok(Err(Refusal::Unsigned));
+    };
+    let checked = SignatureMethod::parse(call.signature_method)
+        .and_then(|m| signature::check_timestamp(timestamp, now).map(|_| m))
+        .and_then(|m| signature::check_nonce(nonce).map(|()| m));
+    let method = match checked {
+        Ok(m) => m,
+        Err(r) => return Ok(Err(r)),
+    };
+    let mut conn = store.reader().acquire().await?;
+    let app: Option<(i64, i64, String, String, String)> =
+        sqlx::query_as("SELECT id, org_id, name, status, allowed_addresses FROM client_apps WHERE app_key = $1")
+            .bind(app_key)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let Some((app_id, org_id, app_name, status, allowed)) = app else { return Ok(Err(Refusal::UnknownApp)) };
+    *known = Some((app_id, OrgId(org_id)));
+    if status != AppStatus::Active.as_str() {
+        return Ok(Err(Refusal::AppDisabled));
+    }
+    if !domain::address_allowed(&split_addresses(&allowed), source.ip.as_deref()) {
+        return Ok(Err(Refusal::AddressNotAllowed));
+    }
+    let sealed: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT sealed FROM client_app_secrets WHERE app_id = $1 AND {SECRET_ACTIVE}"
+    )))
+    .bind(app_id)
+    .bind(now_text())
+    .fetch_all(&mut *conn)
+    .await?;
+    drop(conn);
+    let request =
+        SignedRequest { method: call.method, path: call.path, query: call.query, body: call.body, timestamp, nonce };
+    let mut matched = false;
+    for (s,) in &sealed {
+        let Some(secret) = key.open(s, app_key).and_then(|b| String::from_utf8(b).ok()) else {
+            tracing::error!(app_id, "a client application's secret does not open with this instance's sharing key");
+            continue;
+        };
+        // Every working secret is tried, so that timing does not tell which one matched.
+        matched |= signature::signature_matches(method, &secret, &request, signature);
+    }
+    if !matched {
+        return Ok(Err(Refusal::BadSignature));
+    }
+    if !remember_nonce(store, app_id, nonce).await? {
+        return Ok(Err(Refusal::ReplayedNonce));
+    }
+    Ok(Ok(GatewayCaller {
+        app_id,
+        app_key: app_key.to_string(),
+        app_name,
+        consumer_org: OrgId(org_id),
+        signature_method: method,
+        source: source.clone(),
+    }))
+}
+
+/// Records an accepted call's nonce; `false` if the application used it before. Bookkeeping
+/// outside an audited transaction, like a token's last use: it changes nothing anyone reads.
+async fn remember_nonce(store: &Store, app_id: i64, nonce: &str) -> Result<bool> {
+    let inserted = sqlx::query("INSERT INTO client_app_nonces (app_id, nonce, seen_at) VALUES ($1, $2, $3)")
+        .bind(app_id)
+        .bind(nonce)
+        .bind(now_text())
+        .execute(store.writer())
+        .await;
+    match inserted {
+        Ok(_) => {}
+        Err(sqlx::Error::Database(db)) if db.is_unique_violation() => return Ok(false),
+        Err(e) => return Err(e.into()),
+    }
+    // Now and then (one call in 256) the nonces past the window go.
+    if pubdata_domain::secret::random_bytes(1)[0] == 0 {
+        prune_nonces(store).await?;
+    }
+    Ok(true)
+}
+
+/// Forgets nonces older than the replay window (their calls' timestamps are refused anyway).
+pub async fn prune_nonces(store: &Store) -> Result<u64> {
+    let cutoff = timefmt::format_instant(timefmt::now() - time::Duration::seconds(NONCE_MEMORY_SECS));
+    let done =
+        sqlx::query("DELETE FROM client_app_nonces WHERE seen_at < $1").bind(cutoff).execute(store.writer()).await?;
+    Ok(done.rows_affected())
+}
+
+/// Records a refused gateway call (durably, before the refusal is answered).
+pub async fn refuse(
+    store: &Store,
+    source: &Source,
+    known: Known,
+    app_key: Option<&str>,
+    refusal: Refusal,
+    method: &str,
+    path: &str,
+) -> Result<()> {
+    let actor = domain::gateway_actor(app_key.unwrap_or("-"), known.map(|(_, org)| org), source);
+    let event = events::gateway_refused(known.map(|(id, _)| id), app_key, refusal.code(), method, path);
+    store.audit().record(actor, event).await?;
+    Ok(())
+}
+
+/// Records an answered gateway call (durably: a call whose record cannot be written is not
+/// answered, Art.16).
+pub async fn record_call(
+    store: &Store,
+    caller: &GatewayCaller,
+    method: &str,
+    path: &str,
+    status: u16,
+    detail: serde_json::Value,
+) -> Result<()> {
+    store.audit().record(caller.actor(), events::gateway_called(caller.app_id, method, path, status, detail)).await?;
+    Ok(())
+}
