@@ -16,6 +16,7 @@ pub mod identifiers;
 pub mod identity;
 pub mod ids;
 pub mod secret;
+pub mod sharing;
 pub mod text;
 pub mod timefmt;
 pub mod verification;

@@ -21,6 +21,7 @@ pub mod demo;
 mod error;
 pub mod identity;
 pub mod maintenance;
+pub mod sharing;
 mod sql;
 pub mod verification;
 

@@ -90,6 +90,16 @@ pub enum Action {
     DemandCreate,
     #[serde(rename = "demand.update")]
     DemandUpdate,
+    #[serde(rename = "sharing.request")]
+    SharingRequest,
+    #[serde(rename = "sharing.decide")]
+    SharingDecide,
+    #[serde(rename = "sharing.grant_update")]
+    SharingGrantUpdate,
+    #[serde(rename = "sharing.received_flag")]
+    SharingReceivedFlag,
+    #[serde(rename = "sharing.received_confirm")]
+    SharingReceivedConfirm,
     #[serde(rename = "audit.verify")]
     AuditVerify,
     #[serde(rename = "audit.export")]
@@ -152,6 +162,11 @@ impl Action {
             Action::VerificationScheduleFail => "verification.schedule_fail",
             Action::DemandCreate => "demand.create",
             Action::DemandUpdate => "demand.update",
+            Action::SharingRequest => "sharing.request",
+            Action::SharingDecide => "sharing.decide",
+            Action::SharingGrantUpdate => "sharing.grant_update",
+            Action::SharingReceivedFlag => "sharing.received_flag",
+            Action::SharingReceivedConfirm => "sharing.received_confirm",
             Action::AuditVerify => "audit.verify",
             Action::AuditExport => "audit.export",
             Action::ClientAppCreate => "client_app.create",

@@ -440,6 +440,67 @@ pub fn data_read(resource_id: i64, what: &str, rows: u64) -> AuditEvent {
     )
 }
 
+/// A share request was made and routed by the resource's share attribute (Art.13-15):
+/// `state` is where routing put it (`granted`, `pending_review`, `refused`), `grant_id` the
+/// grant it produced at once, if any.
+pub fn share_requested(
+    request_id: i64,
+    resource_id: i64,
+    consumer_org_id: i64,
+    state: &str,
+    grant_id: Option<i64>,
+) -> AuditEvent {
+    event(
+        Action::SharingRequest,
+        "share_request",
+        Some(request_id.to_string()),
+        json!({ "resource_id": resource_id, "consumer_org_id": consumer_org_id, "state": state, "grant_id": grant_id }),
+    )
+}
+
+/// A provider's review or the authority's arbitration of a share request (Art.14): `step` is
+/// `review` or `arbitrate`, `decision` `approve` or `refuse`; `detail` holds what an approval
+/// narrowed (items, end date, raw values) and the grant it produced.
+pub fn share_decided(request_id: i64, step: &str, decision: &str, reason: &str, detail: Value) -> AuditEvent {
+    event(
+        Action::SharingDecide,
+        "share_request",
+        Some(request_id.to_string()),
+        json!({ "step": step, "decision": decision, "reason": reason, "detail": detail }),
+    )
+}
+
+/// A grant was suspended, resumed or revoked (Art.16), with the reason.
+pub fn grant_updated(grant_id: i64, action: &str, from: &str, to: &str, reason: &str) -> AuditEvent {
+    event(
+        Action::SharingGrantUpdate,
+        "grant",
+        Some(grant_id.to_string()),
+        json!({ "action": action, "from": from, "to": to, "reason": reason }),
+    )
+}
+
+/// A newly registered resource matches data its agency receives through a grant (Art.7): it
+/// cannot be published as the agency's own without the authority's confirmation.
+pub fn resource_flagged_as_received(resource_id: i64, grant_id: i64, matched_items: &[String]) -> AuditEvent {
+    event(
+        Action::SharingReceivedFlag,
+        "resource",
+        Some(resource_id.to_string()),
+        json!({ "grant_id": grant_id, "matched_items": matched_items }),
+    )
+}
+
+/// The authority confirmed that a flagged resource is the agency's own data (Art.7).
+pub fn received_flag_confirmed(resource_id: i64, grant_id: i64, comment: &str) -> AuditEvent {
+    event(
+        Action::SharingReceivedConfirm,
+        "resource",
+        Some(resource_id.to_string()),
+        json!({ "grant_id": grant_id, "comment": comment }),
+    )
+}
+
 /// `result` is `ok` or the break's description.
 pub fn audit_verified(entries: i64, result: &str) -> AuditEvent {
     event(Action::AuditVerify, "audit_chain", None, json!({ "entries": entries, "result": result }))

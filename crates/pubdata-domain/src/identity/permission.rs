@@ -77,6 +77,20 @@ pub enum Permission {
     /// Answer demands addressed to one's agency as the proposed provider.
     #[serde(rename = "demand.answer")]
     DemandAnswer,
+    /// Request shared data for one's agency and follow its requests and grants (Art.13-15).
+    #[serde(rename = "sharing.request")]
+    SharingRequest,
+    /// Review share requests for one's agency's restricted resources; suspend, resume or
+    /// revoke the grants of its resources (Art.14, 16).
+    #[serde(rename = "sharing.review")]
+    SharingReview,
+    /// Arbitrate refused or overdue reviews, suspend or revoke any grant, confirm resources
+    /// flagged as received through sharing (Art.7, 14).
+    #[serde(rename = "sharing.arbitrate")]
+    SharingArbitrate,
+    /// Read every share request and grant (oversight).
+    #[serde(rename = "sharing.read")]
+    SharingRead,
     /// Register one's agency's client applications for the sharing channel, rotate their
     /// secrets, disable them (Art.15); with an all-organisation role, any agency's.
     #[serde(rename = "client_app.manage")]
@@ -87,7 +101,7 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 26] = [
+    pub const ALL: [Permission; 30] = [
         Permission::AccountSelf,
         Permission::TokenManageOwn,
         Permission::OrgRead,
@@ -112,6 +126,10 @@ impl Permission {
         Permission::DemandFile,
         Permission::DemandCoordinate,
         Permission::DemandAnswer,
+        Permission::SharingRequest,
+        Permission::SharingReview,
+        Permission::SharingArbitrate,
+        Permission::SharingRead,
         Permission::ClientAppManage,
         Permission::ClientAppRead,
     ];
@@ -143,6 +161,10 @@ impl Permission {
             Permission::DemandFile => "demand.file",
             Permission::DemandCoordinate => "demand.coordinate",
             Permission::DemandAnswer => "demand.answer",
+            Permission::SharingRequest => "sharing.request",
+            Permission::SharingReview => "sharing.review",
+            Permission::SharingArbitrate => "sharing.arbitrate",
+            Permission::SharingRead => "sharing.read",
             Permission::ClientAppManage => "client_app.manage",
             Permission::ClientAppRead => "client_app.read",
         }
@@ -179,6 +201,10 @@ impl Permission {
             Permission::DemandFile => "提交数据需求",
             Permission::DemandCoordinate => "协调数据需求",
             Permission::DemandAnswer => "答复数据需求",
+            Permission::SharingRequest => "申请共享数据",
+            Permission::SharingReview => "审核共享申请",
+            Permission::SharingArbitrate => "协调裁定共享",
+            Permission::SharingRead => "查看共享申请与授权",
             Permission::ClientAppManage => "管理接入应用",
             Permission::ClientAppRead => "查看接入应用",
         }
@@ -210,6 +236,10 @@ impl Permission {
             Permission::DemandFile => "file data demands",
             Permission::DemandCoordinate => "coordinate data demands",
             Permission::DemandAnswer => "answer data demands",
+            Permission::SharingRequest => "request shared data",
+            Permission::SharingReview => "review share requests",
+            Permission::SharingArbitrate => "arbitrate sharing",
+            Permission::SharingRead => "view share requests and grants",
             Permission::ClientAppManage => "manage client applications",
             Permission::ClientAppRead => "view client applications",
         }

@@ -247,6 +247,8 @@ pub(crate) async fn insert(
         caller.actor(),
         events::catalog_created(id, &doc.name, doc.provider_org_id, project.map(|p| p.project_id)),
     );
+    // Art.7: data received through a grant is not the agency's own resource.
+    crate::sharing::flag_if_received(tx, caller, id, doc, compiler).await?;
     Ok(id)
 }
 
@@ -495,6 +497,7 @@ pub async fn review(
             .await?;
         }
         ReviewAction::Publish => {
+            crate::sharing::check_publishable(tx.conn(), id).await?;
             let v = row.current_version + 1;
             let reason = row.pending_reason.clone().unwrap_or_else(|| "首次发布 / first publication".into());
             add_version(&mut tx, caller, id, v, &doc, &reason).await?;

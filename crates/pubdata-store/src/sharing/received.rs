@@ -1,0 +1,137 @@
+//! Art.7: data an agency receives through a grant is not its own resource. A resource registered
+//! by (or for) an agency that holds an active grant whose items it substantially repeats
+//! ([`pubdata_domain::sharing::received_match`]) is flagged with the grant, and cannot be
+//! published until the authority confirms it is the agency's own data.
+
+use crate::catalog::index::parse_document;
+use crate::db::{Store, WriteTx};
+use crate::error::{Error, Result};
+use pubdata_domain::audit::events;
+use pubdata_domain::catalog::ResourceDocument;
+use pubdata_domain::identity::{Caller, Permission};
+use pubdata_domain::sharing;
+use pubdata_domain::timefmt;
+use serde::Serialize;
+use sqlx::AnyConnection;
+
+/// A resource's Art.7 flag.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct ReceivedFlag {
+    pub resource_id: i64,
+    /// The grant through which the agency receives the matching data.
+    pub grant_id: i64,
+    /// JSON array of the new resource's item names that matched.
+    pub matched_items: String,
+    pub flagged_at: String,
+    pub confirmed_by: Option<String>,
+    pub confirmed_at: Option<String>,
+    pub confirmation_comment: Option<String>,
+}
+
+/// Flags resource `id` (just inserted from `doc`, compiled by `compiler`) when its provider or
+/// compiler holds an active grant whose items the new resource substantially repeats. Records
+/// the flag's audit entry in the same transaction.
+pub(crate) async fn flag_if_received(
+    tx: &mut WriteTx,
+    caller: &Caller,
+    id: i64,
+    doc: &ResourceDocument,
+    compiler: i64,
+) -> Result<()> {
+    let today = timefmt::format_date(timefmt::district_date(timefmt::now()));
+    // Suspended grants count: the agency still holds data received through them.
+    let grants: Vec<(i64, String, Option<String>)> = sqlx::query_as(
+        "SELECT g.id, g.items, c.published FROM share_grants g JOIN catalog_resources c ON c.id = g.resource_id \
+         WHERE g.consumer_org_id IN ($1, $2) AND g.state IN ('active', 'suspended') AND g.end_date >= $3 ORDER BY g.id",
+    )
+    .bind(doc.provider_org_id)
+    .bind(compiler)
+    .bind(today)
+    .fetch_all(tx.conn())
+    .await?;
+    for (grant_id, items, published) in grants {
+        let Some(published) = published else { continue };
+        let granted_codes: Vec<String> = serde_json::from_str(&items).unwrap_or_default();
+        let source = parse_document(&published)?;
+        let granted: Vec<_> = source.items.into_iter().filter(|i| granted_codes.contains(&i.code)).collect();
+        if let Some(matched) = sharing::received_match(&doc.items, &granted) {
+            let names =
+                serde_json::to_string(&matched).map_err(|e| Error::Database(sqlx::Error::Encode(Box::new(e))))?;
+            sqlx::query(
+                "INSERT INTO received_data_flags (resource_id, grant_id, matched_items, flagged_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(id)
+            .bind(grant_id)
+            .bind(names)
+            .bind(timefmt::format_instant(timefmt::now()))
+            .execute(tx.conn())
+            .await?;
+            tx.record(caller.actor(), events::resource_flagged_as_received(id, grant_id, &matched));
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+async fn fetch(conn: &mut AnyConnection, resource_id: i64) -> Result<Option<ReceivedFlag>> {
+    Ok(sqlx::query_as(
+        "SELECT resource_id, grant_id, matched_items, flagged_at, confirmed_by, confirmed_at, confirmation_comment \
+         FROM received_data_flags WHERE resource_id = $1",
+    )
+    .bind(resource_id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Refuses to publish a flagged resource the authority has not confirmed (Art.7).
+pub(crate) async fn check_publishable(conn: &mut AnyConnection, resource_id: i64) -> Result<()> {
+    match fetch(conn, resource_id).await? {
+        Some(flag) if flag.confirmed_at.is_none() => Err(pubdata_domain::Error::conflict(
+            format!(
+                "该资源的数据项与本单位通过共享授权（授权 {}）获取的数据基本相同，经主管部门确认为本单位数据后方可发布（第七条）",
+                flag.grant_id
+            ),
+            format!(
+                "this resource repeats data the agency receives through grant {}; it can be published once the authority confirms it is the agency's own (Art.7)",
+                flag.grant_id
+            ),
+        )
+        .into()),
+        _ => Ok(()),
+    }
+}
+
+/// A resource's Art.7 flag, if it has one (`catalog.read`; the resource's visibility is the
+/// catalog's business, the flag says only which grant it matched).
+pub async fn received_flag(store: &Store, caller: &Caller, resource_id: i64) -> Result<Option<ReceivedFlag>> {
+    caller.principal.require(Permission::CatalogRead)?;
+    fetch(&mut *store.reader().acquire().await?, resource_id).await
+}
+
+/// The authority confirms that a flagged resource is the agency's own data (`sharing.arbitrate`,
+/// Art.7), with a comment saying why; the resource can then be published.
+pub async fn confirm_received(store: &Store, caller: &Caller, resource_id: i64, comment: &str) -> Result<ReceivedFlag> {
+    caller.principal.require(Permission::SharingArbitrate)?;
+    let comment = comment.trim();
+    pubdata_domain::error::check_length("comment", comment, 2, 1000)?;
+    let mut tx = store.begin().await?;
+    let flag =
+        fetch(tx.conn(), resource_id).await?.ok_or_else(|| Error::not_found("received-data flag", resource_id))?;
+    if flag.confirmed_at.is_some() {
+        return Err(pubdata_domain::Error::conflict("该资源已确认", "the resource has already been confirmed").into());
+    }
+    sqlx::query(
+        "UPDATE received_data_flags SET confirmed_by = $1, confirmed_at = $2, confirmation_comment = $3 WHERE resource_id = $4",
+    )
+    .bind(&caller.principal.display_name)
+    .bind(timefmt::format_instant(timefmt::now()))
+    .bind(comment)
+    .bind(resource_id)
+    .execute(tx.conn())
+    .await?;
+    tx.record(caller.actor(), events::received_flag_confirmed(resource_id, flag.grant_id, comment));
+    tx.commit().await?;
+    fetch(&mut *store.reader().acquire().await?, resource_id)
+        .await?
+        .ok_or_else(|| Error::not_found("received-data flag", resource_id))
+}
