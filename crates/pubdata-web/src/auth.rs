@@ -63,6 +63,9 @@ pub mod perm {
         AggregationRead => AggregationRead,
         VerificationManage => VerificationManage,
         VerificationAnswer => VerificationAnswer,
+        SharingRequest => SharingRequest,
+        SharingReview => SharingReview,
+        SharingArbitrate => SharingArbitrate,
     }
 
     /// Any authenticated principal, even one that must still change its password.
@@ -88,6 +91,15 @@ pub mod perm {
     impl Requirement for DemandRead {
         fn check(p: &Principal) -> Result<(), pubdata_domain::Error> {
             pubdata_domain::demand::require_read(p)
+        }
+    }
+
+    /// Reads share requests and grants (Art.13-16): holders of a sharing permission; which ones
+    /// exactly is checked against each.
+    pub struct SharingRead;
+    impl Requirement for SharingRead {
+        fn check(p: &Principal) -> Result<(), pubdata_domain::Error> {
+            pubdata_domain::sharing::require_read(p)
         }
     }
 

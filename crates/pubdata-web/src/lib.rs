@@ -39,6 +39,8 @@ pub struct WebConfig {
     pub trust_proxy: bool,
     pub max_body_bytes: usize,
     pub request_timeout: Duration,
+    /// The sharing workflow's settings (the provider's review deadline, Art.14).
+    pub sharing: pubdata_store::sharing::SharingSettings,
 }
 
 impl Default for WebConfig {
@@ -50,6 +52,7 @@ impl Default for WebConfig {
             trust_proxy: false,
             max_body_bytes: 1024 * 1024,
             request_timeout: Duration::from_secs(60),
+            sharing: pubdata_store::sharing::SharingSettings::default(),
         }
     }
 }

@@ -11,6 +11,7 @@ pub(crate) mod catalog_files;
 pub(crate) mod demands;
 pub(crate) mod orgs;
 mod projects;
+pub(crate) mod sharing;
 mod tokens;
 mod users;
 pub(crate) mod verification;
@@ -42,6 +43,7 @@ use utoipa_axum::routes;
         (name = "projects", description = "政务信息化项目（第八条）/ government IT projects (Art.8)"),
         (name = "demands", description = "数据需求清单（第九条、第十五条）/ the data demand list (Art.9, 15)"),
         (name = "verification", description = "数据校核（第十一条）/ data verification (Art.11)"),
+        (name = "sharing", description = "共享申请与授权（第七条、第十三至十六条）/ share requests and grants (Art.7, 13-16)"),
     )
 )]
 struct ApiDoc;
@@ -102,6 +104,17 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(verification::get))
         .routes(routes!(verification::answer))
         .routes(routes!(verification::close))
+        .routes(routes!(sharing::list, sharing::create))
+        .routes(routes!(sharing::get))
+        .routes(routes!(sharing::review))
+        .routes(routes!(sharing::arbitrate))
+        .routes(routes!(sharing::grants))
+        .routes(routes!(sharing::grant))
+        .routes(routes!(sharing::suspend))
+        .routes(routes!(sharing::resume))
+        .routes(routes!(sharing::revoke))
+        .routes(routes!(sharing::received))
+        .routes(routes!(sharing::confirm_received))
         .routes(routes!(projects::list, projects::create))
         .routes(routes!(projects::get))
         .routes(routes!(projects::add_resource))
