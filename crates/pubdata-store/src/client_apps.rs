@@ -404,12 +404,14 @@ async fn check_call(
         Err(r) => return Ok(Err(r)),
     };
     let mut conn = store.reader().acquire().await?;
-    let app: Option<(i64, i64, String, String, String)> =
-        sqlx::query_as("SELECT id, org_id, name, status, allowed_addresses FROM client_apps WHERE app_key = $1")
-            .bind(app_key)
-            .fetch_optional(&mut *conn)
-            .await?;
-    let Some((app_id, org_id, app_name, status, allowed)) = app else { return Ok(Err(Refusal::UnknownApp)) };
+    let app: Option<(i64, i64, String, String, String, String)> = sqlx::query_as(
+        "SELECT a.id, a.org_id, a.name, a.status, a.allowed_addresses, o.name FROM client_apps a \
+         JOIN organisations o ON o.id = a.org_id WHERE a.app_key = $1",
+    )
+    .bind(app_key)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((app_id, org_id, app_name, status, allowed, org_name)) = app else { return Ok(Err(Refusal::UnknownApp)) };
     *known = Some((app_id, OrgId(org_id)));
     if status != AppStatus::Active.as_str() {
         return Ok(Err(Refusal::AppDisabled));
@@ -447,6 +449,7 @@ async fn check_call(
         app_key: app_key.to_string(),
         app_name,
         consumer_org: OrgId(org_id),
+        consumer_org_name: org_name,
         signature_method: method,
         source: source.clone(),
     }))

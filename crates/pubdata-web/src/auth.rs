@@ -66,6 +66,7 @@ pub mod perm {
         SharingRequest => SharingRequest,
         SharingReview => SharingReview,
         SharingArbitrate => SharingArbitrate,
+        ClientAppManage => ClientAppManage,
     }
 
     /// Any authenticated principal, even one that must still change its password.
@@ -109,6 +110,15 @@ pub mod perm {
     impl Requirement for VerificationRead {
         fn check(p: &Principal) -> Result<(), pubdata_domain::Error> {
             pubdata_domain::verification::require_read(p)
+        }
+    }
+
+    /// Reads client applications (Art.15): holders of `client_app.read` or `.manage`; which
+    /// applications exactly is checked against each one.
+    pub struct ClientAppRead;
+    impl Requirement for ClientAppRead {
+        fn check(p: &Principal) -> Result<(), pubdata_domain::Error> {
+            pubdata_domain::client_app::require_read(p)
         }
     }
 }

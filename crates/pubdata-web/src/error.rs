@@ -247,4 +247,13 @@ impl IntoResponse for ApiError {
     }
 }
 
+impl From<pubdata_domain::client_app::Refusal> for ApiError {
+    /// A refused gateway call: its own code and status, e.g. `gateway_replayed_nonce` (401).
+    fn from(r: pubdata_domain::client_app::Refusal) -> ApiError {
+        let status = StatusCode::from_u16(r.status()).unwrap_or(StatusCode::UNAUTHORIZED);
+        let message = r.message();
+        ApiError::new(status, r.code(), message.zh, message.en)
+    }
+}
+
 pub type ApiResult<T> = Result<T, ApiError>;

@@ -9,6 +9,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod gateway;
 pub mod i18n;
 pub mod metrics;
 pub mod pages;
@@ -41,6 +42,8 @@ pub struct WebConfig {
     pub request_timeout: Duration,
     /// The sharing workflow's settings (the provider's review deadline, Art.14).
     pub sharing: pubdata_store::sharing::SharingSettings,
+    /// The platform key sealing client applications' secrets (SM4); its `Debug` hides it.
+    pub sharing_key: pubdata_domain::client_app::SharingKey,
 }
 
 impl Default for WebConfig {
@@ -53,6 +56,8 @@ impl Default for WebConfig {
             max_body_bytes: 1024 * 1024,
             request_timeout: Duration::from_secs(60),
             sharing: pubdata_store::sharing::SharingSettings::default(),
+            // A key of this process only: `serve` sets the configured one.
+            sharing_key: pubdata_domain::client_app::SharingKey::generate(),
         }
     }
 }
@@ -97,6 +102,7 @@ pub fn app(state: AppState) -> Router {
             }),
         )
         .nest("/api/v1", api.fallback(|| async { error::ApiError::not_found_route() }))
+        .merge(gateway::router())
         .merge(pages::router())
         .route("/static/app.css", get(stylesheet))
         .route(

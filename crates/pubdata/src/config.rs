@@ -3,6 +3,7 @@
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
+use pubdata_domain::client_app::SharingKey;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -35,6 +36,21 @@ pub struct Config {
     pub authority_name: String,
     /// The most audit entries written in one group commit.
     pub audit_batch_max: usize,
+    /// The SM4 key (32 hex characters) sealing client applications' secrets. Required with
+    /// PostgreSQL, where every instance must hold the same one; with SQLite, absent means a key
+    /// file created once in `data_dir`.
+    pub sharing_key: Option<SecretText>,
+}
+
+/// A secret from the configuration: passed through as given, shown as `***`.
+#[derive(Clone, Deserialize, Serialize)]
+#[serde(transparent)]
+pub struct SecretText(pub String);
+
+impl std::fmt::Debug for SecretText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
 }
 
 impl Default for Config {
@@ -54,6 +70,7 @@ impl Default for Config {
             trust_proxy: false,
             authority_name: pubdata_store::bootstrap::DEFAULT_AUTHORITY_NAME.into(),
             audit_batch_max: 512,
+            sharing_key: None,
         }
     }
 }
@@ -103,8 +120,48 @@ impl Config {
 
     /// The configuration as it may be printed: the database password replaced.
     pub fn redacted(&self) -> Config {
-        Config { database_url: self.database_url.as_deref().map(pubdata_store::redact_url), ..self.clone() }
+        Config {
+            database_url: self.database_url.as_deref().map(pubdata_store::redact_url),
+            sharing_key: self.sharing_key.as_ref().map(|_| SecretText("***".into())),
+            ..self.clone()
+        }
     }
+
+    /// The platform key for client applications' secrets: configured, or (SQLite only) read
+    /// from `data_dir/sharing.key`, which is created once with mode 0600.
+    pub fn sharing_key(&self) -> Result<SharingKey, String> {
+        if let Some(k) = &self.sharing_key {
+            return SharingKey::from_hex(&k.0).map_err(|e| format!("PUBDATA_SHARING_KEY: {e}"));
+        }
+        if self.database_url.is_some() {
+            return Err("使用 PostgreSQL 时须配置共享通道密钥 PUBDATA_SHARING_KEY（32 位十六进制，各实例相同）/ \
+                 with PostgreSQL, set PUBDATA_SHARING_KEY (32 hex characters, the same on every instance)"
+                .into());
+        }
+        let file = self.data_dir.join("sharing.key");
+        match std::fs::read_to_string(&file) {
+            Ok(text) => SharingKey::from_hex(&text).map_err(|e| format!("{}: {e}", file.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let key = SharingKey::generate();
+                write_private(&file, &key.to_hex())
+                    .map_err(|e| format!("无法创建密钥文件 / cannot create {}: {e}", file.display()))?;
+                Ok(key)
+            }
+            Err(e) => Err(format!("无法读取密钥文件 / cannot read {}: {e}", file.display())),
+        }
+    }
+}
+
+/// Creates `file` readable and writable by its owner only, refusing to overwrite one.
+fn write_private(file: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut f = options.open(file)?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()
 }
 
 #[cfg(test)]
@@ -117,6 +174,27 @@ mod tests {
         let c = Config::load(None, &o).unwrap();
         assert_eq!(c.listen, "127.0.0.1:8080");
         assert!(!format!("{:?}", c.redacted()).contains("hunter2"));
+    }
+
+    #[test]
+    fn art_15_the_sharing_key_is_never_printed_and_its_file_is_private() {
+        let o = Overrides { database_url: Some("postgres://u@h/db".into()), ..Overrides::default() };
+        let mut c = Config::load(None, &o).unwrap();
+        assert!(c.sharing_key().is_err(), "required with PostgreSQL");
+        c.sharing_key = Some(SecretText("00112233445566778899aabbccddeeff".into()));
+        assert!(c.sharing_key().is_ok());
+        assert!(!format!("{c:?}").contains("00112233"));
+        assert!(!format!("{:?}", c.redacted()).contains("00112233"));
+        let dir = tempfile::tempdir().unwrap();
+        let c = Config { data_dir: dir.path().to_path_buf(), ..Config::default() };
+        let first = c.sharing_key().unwrap();
+        assert_eq!(c.sharing_key().unwrap(), first, "created once, then read");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("sharing.key")).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub async fn run(config: Config, demo_mode: bool) -> Result<ExitCode, String> {
         })?;
     }
     let store = connect(&config).await?;
+    let sharing_key = config.sharing_key()?;
     let authority = if demo_mode { demo::DEMO_AUTHORITY_NAME } else { config.authority_name.as_str() };
     let first = bootstrap::ensure_initialized(&store, authority, true)
         .await
@@ -57,6 +58,7 @@ pub async fn run(config: Config, demo_mode: bool) -> Result<ExitCode, String> {
         cookie_secure: config.cookie_secure,
         registration_open: config.registration_open,
         trust_proxy: config.trust_proxy,
+        sharing_key,
         ..WebConfig::default()
     };
     let index_dir = config.data_dir.join("search-index");

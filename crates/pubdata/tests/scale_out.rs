@@ -40,6 +40,7 @@ async fn two_instances_on_one_postgresql_database_stay_consistent() {
     let _guard = SchemaGuard { url: url.clone(), schema: schema.clone() };
     let with_schema = |mut c: std::process::Command| {
         c.env("PUBDATA_DATABASE_SCHEMA", &schema);
+        c.env("PUBDATA_SHARING_KEY", "00112233445566778899aabbccddeeff");
         c
     };
     let init = run(

@@ -160,6 +160,7 @@ pub struct GatewayCaller {
     pub app_key: String,
     pub app_name: String,
     pub consumer_org: OrgId,
+    pub consumer_org_name: String,
     pub signature_method: SignatureMethod,
     #[serde(skip)]
     pub source: Source,

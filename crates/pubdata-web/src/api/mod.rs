@@ -8,6 +8,7 @@ mod auth;
 mod calendar;
 pub(crate) mod catalog;
 pub(crate) mod catalog_files;
+mod client_apps;
 pub(crate) mod demands;
 pub(crate) mod orgs;
 mod projects;
@@ -43,6 +44,7 @@ use utoipa_axum::routes;
         (name = "projects", description = "政务信息化项目（第八条）/ government IT projects (Art.8)"),
         (name = "demands", description = "数据需求清单（第九条、第十五条）/ the data demand list (Art.9, 15)"),
         (name = "verification", description = "数据校核（第十一条）/ data verification (Art.11)"),
+        (name = "client-apps", description = "共享通道接入应用（第十五条）/ client applications of the sharing channel (Art.15)"),
         (name = "sharing", description = "共享申请与授权（第七条、第十三至十六条）/ share requests and grants (Art.7, 13-16)"),
     )
 )]
@@ -125,4 +127,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(aggregation::errors_csv))
         .routes(routes!(aggregation::errors_xlsx))
         .routes(routes!(aggregation::rows))
+        .routes(routes!(client_apps::list, client_apps::create))
+        .routes(routes!(client_apps::get))
+        .routes(routes!(client_apps::rotate))
+        .routes(routes!(client_apps::retire_previous))
+        .routes(routes!(client_apps::disable))
 }
