@@ -16,6 +16,14 @@ use config::{Config, Overrides};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// mimalloc rather than the C library's allocator: deliveries allocate cell values on the
+/// reading thread and free them on the loading threads, a pattern glibc's per-thread arenas
+/// handle poorly (a 1 GB delivery: 22 s instead of 38 s). Version 2 without transparent huge
+/// pages (Cargo features), which keeps the idle server at 77 MB where v3 took 102 MB (see
+/// BENCHMARKS.md, Startup and Aggregation).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "pubdata", version, about = "公共数据平台 / public data platform (鄞州区公共数据管理办法)")]
 struct Cli {
