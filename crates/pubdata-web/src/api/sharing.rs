@@ -80,7 +80,7 @@ fn parse_category(s: &str) -> Result<ScenarioCategory, ApiError> {
 }
 
 impl MakeRequest {
-    fn parse(self) -> Result<ShareRequestInput, ApiError> {
+    pub(crate) fn parse(self) -> Result<ShareRequestInput, ApiError> {
         let delivery = Delivery::parse(&self.delivery)
             .filter(|d| matches!(d, Delivery::Api | Delivery::Bulk))
             .ok_or_else(|| {
@@ -188,7 +188,7 @@ pub struct DecisionBody {
 }
 
 impl DecisionBody {
-    fn parse(self) -> Result<DecisionInput, ApiError> {
+    pub(crate) fn parse(self) -> Result<DecisionInput, ApiError> {
         let decision = Decision::parse(&self.decision).ok_or_else(|| {
             ApiError::invalid(
                 "decision",

@@ -818,6 +818,8 @@ struct DetailPage {
     /// Another agency may file a demand about a published resource (Art.9, 15), e.g. when it
     /// is not shared or its sharing is refused.
     can_file_demand: bool,
+    /// A published resource of another agency: the route to a share request (Art.14).
+    can_request_sharing: bool,
     /// The link to the resource's data page (Art.10-12): for published resources, to those who
     /// see the provider's batches.
     can_see_data: bool,
@@ -962,6 +964,9 @@ async fn detail_page(
         other_actions,
         can_edit: d.can_edit,
         can_discard: d.can_edit && d.state == ReviewState::Draft && d.current_version > 0,
+        can_request_sharing: d.published.is_some()
+            && page.caller.principal.has(pubdata_domain::identity::Permission::SharingRequest)
+            && page.caller.principal.org_id.is_some_and(|o| o.0 != d.provider_org_id),
         can_file_demand: d.current_version > 0
             && page.caller.principal.has(pubdata_domain::identity::Permission::DemandFile)
             && page.caller.principal.org_id.is_some_and(|o| o.0 != d.provider_org_id),

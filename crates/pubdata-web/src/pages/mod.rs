@@ -13,6 +13,7 @@ mod demands;
 mod home;
 mod login;
 mod projects;
+mod sharing;
 mod verification;
 
 use crate::AppState;
@@ -73,6 +74,14 @@ pub fn router() -> Router<AppState> {
         .route("/demands/new", get(demands::new_form).post(demands::create))
         .route("/demands/{id}", get(demands::detail))
         .route("/demands/{id}/actions", post(demands::act))
+        .route("/sharing/requests", get(sharing::requests))
+        .route("/sharing/requests/new", get(sharing::new_form).post(sharing::create))
+        .route("/sharing/requests/{id}", get(sharing::request))
+        .route("/sharing/requests/{id}/review", post(sharing::review))
+        .route("/sharing/requests/{id}/arbitrate", post(sharing::arbitrate))
+        .route("/sharing/grants", get(sharing::grants))
+        .route("/sharing/grants/{id}", get(sharing::grant))
+        .route("/sharing/grants/{id}/{action}", post(sharing::change_grant))
         .route("/verification", get(verification::list))
         .route("/verification/cross-checks", post(verification::run_cross_check))
         .route("/verification/tasks", post(verification::open))
@@ -137,6 +146,11 @@ const NAV: &[(&str, &str, &[Permission])] = &[
     ("/catalog/review", "nav.catalog_review", &[Permission::CatalogConfirm, Permission::CatalogReview]),
     ("/projects", "nav.projects", &[Permission::CatalogRead]),
     ("/demands", "nav.demands", &[Permission::DemandFile, Permission::DemandCoordinate, Permission::DemandAnswer]),
+    (
+        "/sharing/requests",
+        "nav.sharing",
+        &[Permission::SharingRequest, Permission::SharingReview, Permission::SharingArbitrate],
+    ),
     ("/verification", "nav.verification", &[Permission::VerificationManage, Permission::VerificationAnswer]),
     ("/admin/organisations", "nav.orgs", &[Permission::OrgRead]),
     ("/admin/users", "nav.users", &[Permission::UserRead]),
@@ -250,6 +264,9 @@ fn flash_text(lang: Lang, key: &str) -> Option<String> {
         "verification.closed",
         "verification.schedule_created",
         "verification.schedule_deactivated",
+        "sharing.requested",
+        "sharing.decided",
+        "sharing.grant_changed",
     ];
     ALLOWED.contains(&key).then(|| lang.t(key).to_string())
 }

@@ -1,0 +1,767 @@
+//! Sharing pages (Ch.4, Art.13-16): share requests (ours, incoming to review, all for the
+//! authority with the overdue filter), the request form reached from a published resource, a
+//! request's page with the review and arbitration forms, and the grants with their
+//! suspend/resume/revoke forms.
+//!
+//! Ids: `#request-tabs`, `#requests`, `#request-form`, `#form-problems`, `#request-state`,
+//! `#refusal`, `#demand-route`, `#grant-link`, `#step-{review|arbitrate}`, `#grant-tabs`,
+//! `#grants`, `#grant-state`, `#grant-facts`, `#grant-action-{action}`, `#grant-history`.
+
+use super::catalog::{ProblemView, anchor, org_names, when};
+use super::{PageCtx, done, error_page, render_status};
+use crate::AppState;
+use crate::api::sharing::{DecisionBody, MakeRequest, RowFilterBody, RowScopeBody};
+use crate::auth::{Page, perm};
+use crate::error::ApiError;
+use crate::extract::CsrfForm;
+use crate::i18n::Lang;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, Uri};
+use axum::response::Response;
+use pubdata_domain::catalog::{Delivery, Level, ShareAttribute};
+use pubdata_domain::identity::{Permission, Scope};
+use pubdata_domain::sharing::{GrantAction, GrantState, RequestState, ScenarioCategory};
+use pubdata_store::catalog::resources;
+use pubdata_store::sharing::{self, GrantList, GrantView, RequestFilter, RequestList, ShareRequestView};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+fn field_label(lang: Lang, field: &str) -> String {
+    let key = match field.split('[').next().unwrap_or(field) {
+        "items" => "sharing.f.items",
+        "scenario" => "sharing.f.scenario",
+        "scenario_category" => "sharing.f.scenario_category",
+        "legal_duty" => "sharing.f.legal_duty",
+        "delivery" => "sharing.f.delivery",
+        "end_date" => "sharing.f.end_date",
+        "row_scope" | "row_scope.filter" | "filter_item" | "filter_value" => "sharing.f.row_scope",
+        "raw_items" => "sharing.f.raw_items",
+        "raw_justification" => "sharing.f.raw_justification",
+        "decision" => "sharing.decision",
+        "reason" => "sharing.reason",
+        _ => return field.to_string(),
+    };
+    lang.t(key).to_string()
+}
+
+/// The problems an error names, each with its field; `None` when it names none (a flash then).
+fn problems_of(lang: Lang, e: &ApiError) -> Option<Vec<ProblemView>> {
+    let view = |field: &str, zh: &str, en: &str| ProblemView {
+        field: field.split(['[', '.']).next().unwrap_or(field).to_string(),
+        label: field_label(lang, field),
+        message: lang.pick(zh, en).to_string(),
+        anchor: anchor(field.split(['[', '.']).next().unwrap_or(field)),
+    };
+    if !e.details.is_empty() {
+        return Some(e.details.iter().map(|d| view(&d.field, &d.message, &d.message_en)).collect());
+    }
+    match &e.field {
+        Some(f) if e.code == "invalid_input" => Some(vec![view(f, &e.message.zh, &e.message.en)]),
+        _ => None,
+    }
+}
+
+fn joined(problems: &[ProblemView], field: &str) -> String {
+    problems.iter().filter(|p| p.field == field).map(|p| p.message.as_str()).collect::<Vec<_>>().join("；")
+}
+
+fn name_of(names: &HashMap<i64, String>, id: i64) -> String {
+    names.get(&id).cloned().unwrap_or_else(|| format!("#{id}"))
+}
+
+fn category_label(lang: Lang, code: &str) -> String {
+    ScenarioCategory::parse(code).map_or_else(|| code.to_string(), |c| lang.pick(c.label_zh(), c.label_en()).into())
+}
+
+fn delivery_label(lang: Lang, code: &str) -> String {
+    Delivery::parse(code).map_or_else(|| code.to_string(), |d| lang.pick(d.label_zh(), d.label_en()).into())
+}
+
+fn flag(v: Option<&str>) -> bool {
+    v.is_some_and(|v| !v.is_empty() && v != "0" && v != "false")
+}
+
+pub struct Tab {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub active: bool,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request lists
+
+#[derive(Deserialize, Default)]
+pub struct ListQ {
+    tab: Option<String>,
+    state: Option<String>,
+    overdue: Option<String>,
+    flash: Option<String>,
+}
+
+pub struct RequestRow {
+    pub id: i64,
+    pub resource: String,
+    pub consumer: String,
+    pub provider: String,
+    pub items: String,
+    pub scenario: String,
+    pub state_code: &'static str,
+    pub state: String,
+    pub due_on: String,
+    pub overdue: bool,
+}
+
+#[derive(Template)]
+#[template(path = "sharing_requests.html")]
+struct RequestsPage {
+    ctx: PageCtx,
+    tabs: Vec<Tab>,
+    tab: &'static str,
+    states: Vec<(&'static str, String)>,
+    state: String,
+    overdue_only: bool,
+    rows: Vec<RequestRow>,
+}
+
+fn request_row(lang: Lang, names: &HashMap<i64, String>, r: ShareRequestView) -> RequestRow {
+    RequestRow {
+        id: r.id,
+        consumer: name_of(names, r.consumer_org_id),
+        provider: name_of(names, r.provider_org_id),
+        items: r.items.join("、"),
+        state_code: r.state.as_str(),
+        state: lang.pick(r.state.label_zh(), r.state.label_en()).to_string(),
+        due_on: r.review_due.as_ref().map(|d| d.due_on.clone()).unwrap_or_default(),
+        overdue: r.review_due.as_ref().is_some_and(|d| d.overdue),
+        resource: r.resource_name,
+        scenario: r.scenario,
+    }
+}
+
+pub async fn requests(
+    State(state): State<AppState>,
+    page: Page<perm::SharingRead>,
+    uri: Uri,
+    Query(q): Query<ListQ>,
+) -> Response {
+    let lang = page.lang;
+    let p = &page.caller.principal;
+    let all = p.scope() == Scope::All;
+    let which = match q.tab.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        None => {
+            if all {
+                RequestList::All
+            } else if p.has(Permission::SharingRequest) {
+                RequestList::Mine
+            } else {
+                RequestList::Incoming
+            }
+        }
+        Some(t) => match RequestList::parse(t) {
+            Some(l) => l,
+            None => return error_page(lang, ApiError::invalid("tab", "未知的列表", "unknown list")),
+        },
+    };
+    let filter_state = q.state.as_deref().and_then(RequestState::parse);
+    let overdue_only = flag(q.overdue.as_deref());
+    let filter = RequestFilter { state: filter_state, overdue_only };
+    let list = match sharing::list_requests(&state.store, &page.caller, which, filter).await {
+        Ok(l) => l,
+        Err(e) => return error_page(lang, e.into()),
+    };
+    let names = org_names(&state, &page, lang).await;
+    let rows = list.into_iter().map(|r| request_row(lang, &names, r)).collect();
+    let mut tabs = Vec::new();
+    for (list, key, shown) in [
+        (RequestList::Mine, "sharing.tab_mine", p.has(Permission::SharingRequest)),
+        (RequestList::Incoming, "sharing.tab_incoming", p.has(Permission::SharingReview)),
+        (RequestList::All, "sharing.tab_all", all),
+    ] {
+        if shown || list == which {
+            tabs.push(Tab { code: list.as_str(), label: lang.t(key), active: list == which });
+        }
+    }
+    let ctx = PageCtx::new(&page, "sharing.requests", &uri, q.flash.as_deref())
+        .crumb("sharing.requests", "/sharing/requests");
+    let view = RequestsPage {
+        ctx,
+        tabs,
+        tab: which.as_str(),
+        states: RequestState::ALL.iter().map(|s| (s.as_str(), lang.pick(s.label_zh(), s.label_en()).into())).collect(),
+        state: filter_state.map(|s| s.as_str().to_string()).unwrap_or_default(),
+        overdue_only,
+        rows,
+    };
+    render_status(StatusCode::OK, &view)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The request form
+
+#[derive(Deserialize, Default)]
+pub struct RequestForm {
+    #[serde(default)]
+    scenario: String,
+    #[serde(default)]
+    scenario_category: String,
+    #[serde(default)]
+    legal_duty: String,
+    #[serde(default)]
+    delivery: String,
+    #[serde(default)]
+    end_date: String,
+    #[serde(default)]
+    keyed_only: String,
+    #[serde(default)]
+    filter_item: String,
+    #[serde(default)]
+    filter_value: String,
+    #[serde(default)]
+    raw_justification: String,
+    /// Check boxes, from the posted pairs.
+    #[serde(skip)]
+    items: Vec<String>,
+    #[serde(skip)]
+    raw_items: Vec<String>,
+}
+
+impl RequestForm {
+    fn request(&self, resource_id: i64) -> MakeRequest {
+        let filter = (!self.filter_item.trim().is_empty())
+            .then(|| RowFilterBody { item: self.filter_item.trim().to_string(), value: self.filter_value.clone() });
+        MakeRequest {
+            resource_id,
+            items: self.items.clone(),
+            scenario: self.scenario.clone(),
+            scenario_category: self.scenario_category.clone(),
+            legal_duty: self.legal_duty.clone(),
+            delivery: self.delivery.clone(),
+            end_date: self.end_date.clone(),
+            row_scope: Some(RowScopeBody { keyed_only: flag(Some(&self.keyed_only)), filter }),
+            raw_items: self.raw_items.clone(),
+            raw_justification: self.raw_justification.clone(),
+        }
+    }
+}
+
+pub struct ItemChoice {
+    pub code: String,
+    pub name: String,
+    pub level: &'static str,
+    pub sensitive: bool,
+}
+
+#[derive(Template)]
+#[template(path = "sharing_request_form.html")]
+struct FormPage {
+    ctx: PageCtx,
+    resource_id: i64,
+    resource_name: String,
+    /// For data that is not shared: the legal basis (the form is not offered).
+    not_shared: Option<String>,
+    conditions: Option<String>,
+    choices: Vec<ItemChoice>,
+    categories: Vec<(&'static str, String)>,
+    deliveries: Vec<(&'static str, String)>,
+    form: RequestForm,
+    problems: Vec<ProblemView>,
+}
+
+impl FormPage {
+    fn err(&self, field: &str) -> String {
+        joined(&self.problems, field)
+    }
+
+    fn chosen(&self, code: &str) -> bool {
+        self.form.items.iter().any(|i| i == code)
+    }
+
+    fn raw_chosen(&self, code: &str) -> bool {
+        self.form.raw_items.iter().any(|i| i == code)
+    }
+}
+
+async fn form_page(
+    state: &AppState,
+    page: &Page<perm::SharingRequest>,
+    uri: &Uri,
+    id: i64,
+    form: RequestForm,
+    error: Option<ApiError>,
+) -> Response {
+    let lang = page.lang;
+    let detail = match resources::get(&state.catalog, &page.caller, id).await {
+        Ok(d) => d,
+        Err(e) => return error_page(lang, e.into()),
+    };
+    let Some(doc) = detail.published.as_ref() else {
+        return error_page(lang, ApiError::new(StatusCode::NOT_FOUND, "not_found", "资源尚未发布", "not published"));
+    };
+    let (not_shared, conditions) = match &doc.share {
+        ShareAttribute::NotShared { legal_basis } => (Some(legal_basis.clone()), None),
+        ShareAttribute::Restricted { conditions, .. } => (None, Some(conditions.clone())),
+        _ => (None, None),
+    };
+    let mut ctx = PageCtx::new(page, "sharing.new", uri, None)
+        .crumb("sharing.requests", "/sharing/requests")
+        .crumb_text(&doc.name, &format!("/catalog/{id}"));
+    let mut status = StatusCode::OK;
+    let mut problems = Vec::new();
+    if let Some(e) = error {
+        status = e.status;
+        match problems_of(lang, &e) {
+            Some(p) => problems = p,
+            None => ctx = ctx.error(&e),
+        }
+    }
+    let choices = doc
+        .items
+        .iter()
+        .map(|i| ItemChoice {
+            code: i.code.clone(),
+            name: i.name.clone(),
+            level: i.level.as_str(),
+            sensitive: matches!(i.level, Level::L3 | Level::L4),
+        })
+        .collect();
+    let view = FormPage {
+        ctx,
+        resource_id: id,
+        resource_name: doc.name.clone(),
+        not_shared,
+        conditions,
+        choices,
+        categories: ScenarioCategory::ALL
+            .iter()
+            .map(|c| (c.as_str(), lang.pick(c.label_zh(), c.label_en()).to_string()))
+            .collect(),
+        deliveries: doc
+            .delivery
+            .iter()
+            .filter(|d| matches!(d, Delivery::Api | Delivery::Bulk))
+            .map(|d| (d.as_str(), lang.pick(d.label_zh(), d.label_en()).to_string()))
+            .collect(),
+        form,
+        problems,
+    };
+    render_status(status, &view)
+}
+
+#[derive(Deserialize, Default)]
+pub struct NewQ {
+    resource_id: Option<i64>,
+}
+
+fn resource_param(lang: Lang, q: &NewQ) -> Result<i64, Response> {
+    q.resource_id.ok_or_else(|| {
+        error_page(lang, ApiError::invalid("resource_id", "请从资源目录选择资源", "choose a resource in the catalog"))
+    })
+}
+
+pub async fn new_form(
+    State(state): State<AppState>,
+    page: Page<perm::SharingRequest>,
+    uri: Uri,
+    Query(q): Query<NewQ>,
+) -> Response {
+    let id = match resource_param(page.lang, &q) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let form = RequestForm { delivery: Delivery::Api.as_str().to_string(), ..RequestForm::default() };
+    form_page(&state, &page, &uri, id, form, None).await
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    page: Page<perm::SharingRequest>,
+    uri: Uri,
+    Query(q): Query<NewQ>,
+    form: CsrfForm<RequestForm>,
+) -> Response {
+    let id = match resource_param(page.lang, &q) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let mut f = form.value;
+    let values = |key: &str| form.pairs.iter().filter(|(k, _)| k == key).map(|(_, v)| v.clone()).collect();
+    f.items = values("items");
+    f.raw_items = values("raw_items");
+    let result = async {
+        let input = f.request(id).parse()?;
+        Ok::<_, ApiError>(sharing::create(&state.store, &state.config.sharing, &page.caller, input).await?)
+    }
+    .await;
+    match result {
+        Ok(made) => done(&format!("/sharing/requests/{}", made.id), "sharing.requested"),
+        Err(e) => form_page(&state, &page, &uri, id, f, Some(e)).await,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// One request
+
+#[derive(Deserialize, Default)]
+pub struct PostedDecision {
+    #[serde(default)]
+    step: String,
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    end_date: String,
+}
+
+#[derive(Template)]
+#[template(path = "sharing_request_detail.html")]
+struct RequestPage {
+    ctx: PageCtx,
+    r: ShareRequestView,
+    state: String,
+    consumer: String,
+    provider: String,
+    category: String,
+    delivery: String,
+    steps: Vec<&'static str>,
+    posted: PostedDecision,
+    problems: Vec<ProblemView>,
+}
+
+impl RequestPage {
+    fn err(&self, step: &str, field: &str) -> String {
+        if self.posted.step != step { String::new() } else { joined(&self.problems, field) }
+    }
+
+    fn at(&self, s: &str) -> String {
+        when(s)
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct FlashQ {
+    flash: Option<String>,
+}
+
+pub async fn request(
+    State(state): State<AppState>,
+    page: Page<perm::SharingRead>,
+    uri: Uri,
+    Path(id): Path<i64>,
+    Query(q): Query<FlashQ>,
+) -> Response {
+    request_page(&state, &page, &uri, id, q.flash.as_deref(), PostedDecision::default(), None).await
+}
+
+async fn request_page(
+    state: &AppState,
+    page: &Page<perm::SharingRead>,
+    uri: &Uri,
+    id: i64,
+    flash: Option<&str>,
+    posted: PostedDecision,
+    error: Option<ApiError>,
+) -> Response {
+    let lang = page.lang;
+    let r = match sharing::get_request(&state.store, &page.caller, id).await {
+        Ok(r) => r,
+        Err(e) => return error_page(lang, e.into()),
+    };
+    let names = org_names(state, page, lang).await;
+    let mut ctx = PageCtx::new(page, "sharing.request", uri, flash)
+        .crumb("sharing.requests", "/sharing/requests")
+        .crumb_text(&format!("#{id}"), &format!("/sharing/requests/{id}"));
+    let mut status = StatusCode::OK;
+    let mut problems = Vec::new();
+    if let Some(e) = error {
+        status = e.status;
+        match problems_of(lang, &e) {
+            Some(p) => problems = p,
+            None => ctx = ctx.error(&e),
+        }
+    }
+    let view = RequestPage {
+        ctx,
+        state: lang.pick(r.state.label_zh(), r.state.label_en()).to_string(),
+        consumer: name_of(&names, r.consumer_org_id),
+        provider: name_of(&names, r.provider_org_id),
+        category: category_label(lang, &r.scenario_category),
+        delivery: delivery_label(lang, &r.delivery),
+        steps: r.actions.iter().map(|s| s.as_str()).collect(),
+        posted,
+        problems,
+        r,
+    };
+    render_status(status, &view)
+}
+
+async fn decide(
+    state: &AppState,
+    page: &Page<perm::SharingRead>,
+    id: i64,
+    step: &'static str,
+    form: CsrfForm<PostedDecision>,
+) -> Response {
+    let mut posted = form.value;
+    posted.step = step.to_string();
+    let items: Vec<String> = form.pairs.iter().filter(|(k, _)| k == "items").map(|(_, v)| v.clone()).collect();
+    let raw_items = form.pairs.iter().filter(|(k, _)| k == "raw_items").map(|(_, v)| v.clone()).collect();
+    let body = DecisionBody {
+        decision: posted.decision.clone(),
+        reason: posted.reason.clone(),
+        items: (!items.is_empty()).then_some(items),
+        end_date: Some(posted.end_date.clone()),
+        raw_items,
+    };
+    let result = async {
+        let input = body.parse()?;
+        let p = &page.caller.principal;
+        if step == "review" {
+            if !p.has(Permission::SharingReview) {
+                return Err(ApiError::forbidden(Permission::SharingReview));
+            }
+            Ok::<_, ApiError>(sharing::review(&state.store, &page.caller, id, input).await?)
+        } else {
+            if !p.has(Permission::SharingArbitrate) {
+                return Err(ApiError::forbidden(Permission::SharingArbitrate));
+            }
+            Ok(sharing::arbitrate(&state.store, &page.caller, id, input).await?)
+        }
+    }
+    .await;
+    match result {
+        Ok(_) => done(&format!("/sharing/requests/{id}"), "sharing.decided"),
+        Err(e) => {
+            let uri = Uri::try_from(format!("/sharing/requests/{id}")).unwrap_or_default();
+            request_page(state, page, &uri, id, None, posted, Some(e)).await
+        }
+    }
+}
+
+pub async fn review(
+    State(state): State<AppState>,
+    page: Page<perm::SharingRead>,
+    Path(id): Path<i64>,
+    form: CsrfForm<PostedDecision>,
+) -> Response {
+    decide(&state, &page, id, "review", form).await
+}
+
+pub async fn arbitrate(
+    State(state): State<AppState>,
+    page: Page<perm::SharingRead>,
+    Path(id): Path<i64>,
+    form: CsrfForm<PostedDecision>,
+) -> Response {
+    decide(&state, &page, id, "arbitrate", form).await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Grants
+
+pub struct GrantRow {
+    pub id: i64,
+    pub resource: String,
+    pub consumer: String,
+    pub provider: String,
+    pub items: String,
+    pub scenario: String,
+    pub state_code: &'static str,
+    pub state: String,
+    pub end_date: String,
+}
+
+#[derive(Template)]
+#[template(path = "sharing_grants.html")]
+struct GrantsPage {
+    ctx: PageCtx,
+    tabs: Vec<Tab>,
+    rows: Vec<GrantRow>,
+}
+
+pub async fn grants(
+    State(state): State<AppState>,
+    page: Page<perm::SharingRead>,
+    uri: Uri,
+    Query(q): Query<ListQ>,
+) -> Response {
+    let lang = page.lang;
+    let p = &page.caller.principal;
+    let all = p.scope() == Scope::All;
+    let which = match q.tab.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        None if all => GrantList::All,
+        None if p.has(Permission::SharingRequest) => GrantList::Held,
+        None => GrantList::Given,
+        Some(t) => match GrantList::parse(t) {
+            Some(l) => l,
+            None => return error_page(lang, ApiError::invalid("tab", "未知的列表", "unknown list")),
+        },
+    };
+    let filter_state = q.state.as_deref().and_then(GrantState::parse);
+    let list = match sharing::list_grants(&state.store, &page.caller, which, filter_state).await {
+        Ok(l) => l,
+        Err(e) => return error_page(lang, e.into()),
+    };
+    let names = org_names(&state, &page, lang).await;
+    let rows = list
+        .into_iter()
+        .map(|g| GrantRow {
+            id: g.id,
+            consumer: name_of(&names, g.consumer_org_id),
+            provider: name_of(&names, g.provider_org_id),
+            items: g.items.join("、"),
+            state_code: g.state.as_str(),
+            state: lang.pick(g.state.label_zh(), g.state.label_en()).to_string(),
+            end_date: g.end_date,
+            resource: g.resource_name,
+            scenario: g.scenario,
+        })
+        .collect();
+    let mut tabs = Vec::new();
+    for (list, key, shown) in [
+        (GrantList::Held, "sharing.tab_held", p.has(Permission::SharingRequest)),
+        (GrantList::Given, "sharing.tab_given", p.has(Permission::SharingReview)),
+        (GrantList::All, "sharing.tab_all", all),
+    ] {
+        if shown || list == which {
+            tabs.push(Tab { code: list.as_str(), label: lang.t(key), active: list == which });
+        }
+    }
+    let ctx =
+        PageCtx::new(&page, "sharing.grants", &uri, q.flash.as_deref()).crumb("sharing.grants", "/sharing/grants");
+    render_status(StatusCode::OK, &GrantsPage { ctx, tabs, rows })
+}
+
+pub struct HistoryRow {
+    pub at: String,
+    pub who: String,
+    pub action: String,
+    pub to: String,
+    pub reason: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct PostedReason {
+    #[serde(default)]
+    reason: String,
+}
+
+#[derive(Template)]
+#[template(path = "sharing_grant_detail.html")]
+struct GrantPage {
+    ctx: PageCtx,
+    g: GrantView,
+    state: String,
+    consumer: String,
+    provider: String,
+    category: String,
+    delivery: String,
+    actions: Vec<&'static str>,
+    history: Vec<HistoryRow>,
+    failed: String,
+    posted: PostedReason,
+    problems: Vec<ProblemView>,
+}
+
+impl GrantPage {
+    fn err(&self, action: &str) -> String {
+        if self.failed != action { String::new() } else { joined(&self.problems, "reason") }
+    }
+}
+
+fn grant_state_text(lang: Lang, code: &str) -> String {
+    GrantState::parse(code).map_or_else(|| code.to_string(), |s| lang.pick(s.label_zh(), s.label_en()).into())
+}
+
+pub async fn grant(
+    State(state): State<AppState>,
+    page: Page<perm::SharingRead>,
+    uri: Uri,
+    Path(id): Path<i64>,
+    Query(q): Query<FlashQ>,
+) -> Response {
+    grant_page(&state, &page, &uri, id, q.flash.as_deref(), "", PostedReason::default(), None).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn grant_page(
+    state: &AppState,
+    page: &Page<perm::SharingRead>,
+    uri: &Uri,
+    id: i64,
+    flash: Option<&str>,
+    failed: &str,
+    posted: PostedReason,
+    error: Option<ApiError>,
+) -> Response {
+    let lang = page.lang;
+    let g = match sharing::get_grant(&state.store, &page.caller, id).await {
+        Ok(g) => g,
+        Err(e) => return error_page(lang, e.into()),
+    };
+    let names = org_names(state, page, lang).await;
+    let mut ctx = PageCtx::new(page, "sharing.grant", uri, flash)
+        .crumb("sharing.grants", "/sharing/grants")
+        .crumb_text(&format!("#{id}"), &format!("/sharing/grants/{id}"));
+    let mut status = StatusCode::OK;
+    let mut problems = Vec::new();
+    if let Some(e) = error {
+        status = e.status;
+        match problems_of(lang, &e) {
+            Some(p) => problems = p,
+            None => ctx = ctx.error(&e),
+        }
+    }
+    let history = g
+        .history
+        .iter()
+        .map(|e| HistoryRow {
+            at: when(&e.at),
+            who: match e.actor_org_id {
+                Some(o) => format!("{}（{}）", e.actor_name, name_of(&names, o)),
+                None => e.actor_name.clone(),
+            },
+            action: lang.t(&format!("sharing.action_{}", e.action)).to_string(),
+            to: grant_state_text(lang, &e.to_state),
+            reason: e.reason.clone(),
+        })
+        .collect();
+    let view = GrantPage {
+        ctx,
+        state: lang.pick(g.state.label_zh(), g.state.label_en()).to_string(),
+        consumer: name_of(&names, g.consumer_org_id),
+        provider: name_of(&names, g.provider_org_id),
+        category: category_label(lang, &g.scenario_category),
+        delivery: lang.pick(g.delivery.label_zh(), g.delivery.label_en()).to_string(),
+        actions: g.actions.iter().map(|a| a.as_str()).collect(),
+        history,
+        failed: failed.to_string(),
+        posted,
+        problems,
+        g,
+    };
+    render_status(status, &view)
+}
+
+pub async fn change_grant(
+    State(state): State<AppState>,
+    page: Page<perm::SharingRead>,
+    Path((id, action)): Path<(i64, String)>,
+    form: CsrfForm<PostedReason>,
+) -> Response {
+    let Some(act) = GrantAction::ALL.into_iter().find(|a| a.as_str() == action) else {
+        return error_page(
+            page.lang,
+            ApiError::new(StatusCode::NOT_FOUND, "not_found", "页面不存在", "page not found"),
+        );
+    };
+    let posted = form.value;
+    match sharing::change_grant(&state.store, &page.caller, id, act, &posted.reason).await {
+        Ok(_) => done(&format!("/sharing/grants/{id}"), "sharing.grant_changed"),
+        Err(e) => {
+            let uri = Uri::try_from(format!("/sharing/grants/{id}")).unwrap_or_default();
+            grant_page(&state, &page, &uri, id, None, act.as_str(), posted, Some(e.into())).await
+        }
+    }
+}
