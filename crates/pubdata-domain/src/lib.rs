@@ -17,6 +17,7 @@ pub mod identity;
 pub mod ids;
 pub mod secret;
 pub mod sharing;
+pub mod sharing_channel;
 pub mod text;
 pub mod timefmt;
 pub mod verification;

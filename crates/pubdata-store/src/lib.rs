@@ -22,6 +22,7 @@ mod error;
 pub mod identity;
 pub mod maintenance;
 pub mod sharing;
+pub mod sharing_channel;
 mod sql;
 pub mod verification;
 

@@ -878,3 +878,12 @@ pub async fn active_grant_for(store: &Store, consumer: OrgId, resource_id: i64) 
     let system = Caller::system("sharing-channel");
     row.map(|r| r.view(&system, self::today(), Vec::new())).transpose()
 }
+
+/// One grant by id, whoever holds it, in its effective state: what the sharing channel checks
+/// a call's named grant against (the channel refuses other agencies' grants itself).
+pub async fn grant_for_channel(store: &Store, id: i64) -> Result<Option<GrantView>> {
+    let row: Option<GrantRow> =
+        sqlx::query_as(concat!(grant_select!(), "WHERE g.id = $1")).bind(id).fetch_optional(store.reader()).await?;
+    let system = Caller::system("sharing-channel");
+    row.map(|r| r.view(&system, self::today(), Vec::new())).transpose()
+}

@@ -17,7 +17,7 @@ use pubdata_store::client_apps::{self, GatewayCall};
 use serde::Serialize;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/gateway/v1/whoami", get(whoami))
+    Router::new().route("/gateway/v1/whoami", get(whoami)).merge(crate::gateway_records::router())
 }
 
 /// A gateway call whose signature checked out: the calling application, and the body it signed.

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod gateway;
+pub mod gateway_records;
 pub mod i18n;
 pub mod metrics;
 pub mod pages;
