@@ -1,6 +1,7 @@
 //! The sharing pages (Art.13-16) through the real router, on SQLite and PostgreSQL: a request
 //! made from the catalog, reviewed by the provider, the grant shown and suspended; data that is
-//! not shared shows its legal basis and the demand route; forms post with CSRF, name the field
+//! not shared shows its legal basis and the demand route; a client application's secret shown
+//! once on registration and on rotation; forms post with CSRF, name the field
 //! of each problem, and another agency neither sees nor decides.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -184,7 +185,70 @@ async fn art_14_not_shared_data_shows_its_legal_basis_and_the_demand_route_on_th
     assert!(english.text.contains("This resource is not shared"));
 }
 
+fn code_in(text: &str, id: &str) -> String {
+    text.split(&format!("<code id=\"{id}\">")).nth(1).unwrap().split('<').next().unwrap().to_string()
+}
+
+async fn art_15_a_client_app_secret_is_shown_once_on_the_page(db: &TestDb) {
+    let s = setup(db).await;
+    let consumer = web_login(&s.h, "civil-officer", PASSWORD).await;
+    let list = page(&s.h, "/sharing/apps", &consumer).await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.text);
+    assert!(list.text.contains("id=\"app-form\""));
+    let csrf = csrf_of(&list.text);
+    let mut fields =
+        vec![("name", ""), ("description", "低保核查系统调用户籍核查接口"), ("contact", "王工 0574-87000000")];
+    assert_eq!(post(&s.h, "/sharing/apps", &consumer, &fields).await.status, StatusCode::FORBIDDEN, "no CSRF");
+    fields.push(("csrf", &csrf));
+    let r = post(&s.h, "/sharing/apps", &consumer, &fields).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    assert!(r.text.contains("<span class=\"field-error\" data-field=\"name\">"), "{}", r.text);
+    assert!(r.text.contains("王工 0574-87000000"), "what was typed is kept");
+    fields[0] = ("name", "社会救助核查系统");
+    let r = post(&s.h, "/sharing/apps", &consumer, &fields).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.text.contains("id=\"secret-warning\""));
+    assert_eq!(r.headers.get(header::CACHE_CONTROL).unwrap(), "no-store");
+    let (key, secret) = (code_in(&r.text, "app-key"), code_in(&r.text, "app-secret"));
+    assert!(!key.is_empty() && secret.len() >= 16, "{key} {secret}");
+
+    // Listed with its key, never with its secret.
+    let list = page(&s.h, "/sharing/apps", &consumer).await;
+    assert!(list.text.contains(&key) && !list.text.contains(&secret));
+    let id = list.text.split("<tr id=\"app-").nth(1).unwrap().split('"').next().unwrap().to_string();
+
+    // Another agency neither sees it nor rotates it.
+    let tax = web_login(&s.h, "tax-officer", PASSWORD).await;
+    let theirs = page(&s.h, "/sharing/apps", &tax).await;
+    assert!(!theirs.text.contains(&key));
+    let tax_csrf = csrf_of(&theirs.text);
+    let r = post(&s.h, &format!("/sharing/apps/{id}/rotate"), &tax, &[("csrf", &tax_csrf)]).await;
+    assert!(r.status == StatusCode::NOT_FOUND || r.status == StatusCode::FORBIDDEN, "{}", r.status);
+    assert!(!r.text.contains("id=\"app-secret\""));
+
+    // Rotation shows a new secret once; the previous one can be retired; disabling needs a reason.
+    let r = post(&s.h, &format!("/sharing/apps/{id}/rotate"), &consumer, &[("csrf", &csrf)]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let rotated = code_in(&r.text, "app-secret");
+    assert!(rotated != secret && code_in(&r.text, "app-key") == key);
+    let list = page(&s.h, "/sharing/apps", &consumer).await;
+    assert!(!list.text.contains(&rotated));
+    let r = post(&s.h, &format!("/sharing/apps/{id}/retire-previous"), &consumer, &[("csrf", &csrf)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let r = post(&s.h, &format!("/sharing/apps/{id}/disable"), &consumer, &[("csrf", &csrf), ("reason", "")]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    assert!(r.text.contains(&format!("data-field=\"app-{id}\"")), "{}", r.text);
+    let r =
+        post(&s.h, &format!("/sharing/apps/{id}/disable"), &consumer, &[("csrf", &csrf), ("reason", "系统下线")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let list = page(&s.h, "/sharing/apps", &consumer).await;
+    assert!(list.text.contains("data-state=\"disabled\"") && list.text.contains("系统下线"));
+    let r = post(&s.h, &format!("/sharing/apps/{id}/rotate"), &consumer, &[("csrf", &csrf)]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "a disabled application gets no new secret");
+}
+
 backend_tests!(
     art_14_a_restricted_request_is_reviewed_through_the_pages,
     art_14_not_shared_data_shows_its_legal_basis_and_the_demand_route_on_the_pages,
+    art_15_a_client_app_secret_is_shown_once_on_the_page,
 );

@@ -82,6 +82,8 @@ pub fn router() -> Router<AppState> {
         .route("/sharing/grants", get(sharing::grants))
         .route("/sharing/grants/{id}", get(sharing::grant))
         .route("/sharing/grants/{id}/{action}", post(sharing::change_grant))
+        .route("/sharing/apps", get(sharing::apps).post(sharing::register_app))
+        .route("/sharing/apps/{id}/{action}", post(sharing::app_action))
         .route("/verification", get(verification::list))
         .route("/verification/cross-checks", post(verification::run_cross_check))
         .route("/verification/tasks", post(verification::open))
@@ -267,6 +269,7 @@ fn flash_text(lang: Lang, key: &str) -> Option<String> {
         "sharing.requested",
         "sharing.decided",
         "sharing.grant_changed",
+        "sharing.app_changed",
     ];
     ALLOWED.contains(&key).then(|| lang.t(key).to_string())
 }

@@ -1,11 +1,12 @@
 //! Sharing pages (Ch.4, Art.13-16): share requests (ours, incoming to review, all for the
 //! authority with the overdue filter), the request form reached from a published resource, a
 //! request's page with the review and arbitration forms, and the grants with their
-//! suspend/resume/revoke forms.
+//! suspend/resume/revoke forms, and the agency's client applications (a new secret shown once).
 //!
 //! Ids: `#request-tabs`, `#requests`, `#request-form`, `#form-problems`, `#request-state`,
 //! `#refusal`, `#demand-route`, `#grant-link`, `#step-{review|arbitrate}`, `#grant-tabs`,
-//! `#grants`, `#grant-state`, `#grant-facts`, `#grant-action-{action}`, `#grant-history`.
+//! `#grants`, `#grant-state`, `#grant-facts`, `#grant-action-{action}`, `#grant-history`, `#apps`,
+//! `#app-form`, `#app-{id}`, `#app-key`, `#app-secret`.
 
 use super::catalog::{ProblemView, anchor, org_names, when};
 use super::{PageCtx, done, error_page, render_status};
@@ -20,9 +21,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use pubdata_domain::catalog::{Delivery, Level, ShareAttribute};
+use pubdata_domain::client_app::NewClientApp;
 use pubdata_domain::identity::{Permission, Scope};
 use pubdata_domain::sharing::{GrantAction, GrantState, RequestState, ScenarioCategory};
 use pubdata_store::catalog::resources;
+use pubdata_store::client_apps::{self, ClientApp, IssuedSecret};
 use pubdata_store::sharing::{self, GrantList, GrantView, RequestFilter, RequestList, ShareRequestView};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -762,6 +765,203 @@ pub async fn change_grant(
         Err(e) => {
             let uri = Uri::try_from(format!("/sharing/grants/{id}")).unwrap_or_default();
             grant_page(&state, &page, &uri, id, None, act.as_str(), posted, Some(e.into())).await
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Client applications (Art.15): the systems an agency calls the sharing channel from
+
+#[derive(Deserialize, Default)]
+pub struct AppForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    contact: String,
+    /// One address per line (commas separate too).
+    #[serde(default)]
+    allowed_addresses: String,
+}
+
+#[derive(Template)]
+#[template(path = "sharing_apps.html")]
+struct AppsPage {
+    ctx: PageCtx,
+    apps: Vec<ClientApp>,
+    can_manage: bool,
+    form: AppForm,
+    problems: Vec<ProblemView>,
+    /// The app whose action failed, and that failure's message beside its form.
+    failed: Option<(i64, String)>,
+}
+
+impl AppsPage {
+    fn err(&self, field: &str) -> String {
+        joined(&self.problems, field)
+    }
+
+    fn failure(&self, id: &i64) -> String {
+        self.failed.as_ref().filter(|(f, _)| f == id).map(|(_, m)| m.clone()).unwrap_or_default()
+    }
+
+    fn at(&self, s: &str) -> String {
+        when(s)
+    }
+}
+
+fn app_field_label(lang: Lang, field: &str) -> String {
+    let key = match field {
+        "name" => "sharing.app_name",
+        "description" => "sharing.app_description",
+        "contact" => "sharing.app_contact",
+        "allowed_addresses" => "sharing.app_addresses",
+        "reason" => "sharing.reason",
+        _ => return field.to_string(),
+    };
+    lang.t(key).to_string()
+}
+
+async fn apps_page(
+    state: &AppState,
+    page: &Page<perm::ClientAppRead>,
+    uri: &Uri,
+    flash: Option<&str>,
+    form: AppForm,
+    error: Option<(Option<i64>, ApiError)>,
+) -> Response {
+    let lang = page.lang;
+    let apps = match client_apps::list(&state.store, &page.caller).await {
+        Ok(a) => a,
+        Err(e) => return error_page(lang, e.into()),
+    };
+    let mut ctx = PageCtx::new(page, "sharing.apps", uri, flash)
+        .crumb("sharing.requests", "/sharing/requests")
+        .crumb("sharing.apps", "/sharing/apps");
+    let (mut status, mut problems, mut failed) = (StatusCode::OK, Vec::new(), None);
+    if let Some((app, e)) = error {
+        status = e.status;
+        match (app, problems_of(lang, &e)) {
+            (Some(id), _) => failed = Some((id, super::message(lang, &e))),
+            (None, Some(p)) => {
+                problems = p
+                    .into_iter()
+                    .map(|mut v| {
+                        v.label = app_field_label(lang, &v.field);
+                        v
+                    })
+                    .collect()
+            }
+            (None, None) => ctx = ctx.error(&e),
+        }
+    }
+    let can_manage = page.caller.principal.has(Permission::ClientAppManage);
+    render_status(status, &AppsPage { ctx, apps, can_manage, form, problems, failed })
+}
+
+pub async fn apps(
+    State(state): State<AppState>,
+    page: Page<perm::ClientAppRead>,
+    uri: Uri,
+    Query(q): Query<FlashQ>,
+) -> Response {
+    apps_page(&state, &page, &uri, q.flash.as_deref(), AppForm::default(), None).await
+}
+
+/// The page a new secret is shown on, once: it is not stored in a readable form.
+#[derive(Template)]
+#[template(path = "sharing_app_secret.html")]
+struct SecretPage {
+    ctx: PageCtx,
+    issued: IssuedSecret,
+    rotated: bool,
+}
+
+fn secret_page(page: &Page<perm::ClientAppRead>, issued: IssuedSecret, rotated: bool) -> Response {
+    let uri = Uri::try_from(format!("/sharing/apps/{}", issued.app.id)).unwrap_or_default();
+    let ctx = PageCtx::new(page, "sharing.secret_title", &uri, None)
+        .crumb("sharing.apps", "/sharing/apps")
+        .crumb_text(&issued.app.name, "/sharing/apps");
+    let mut response = render_status(StatusCode::OK, &SecretPage { ctx, issued, rotated });
+    // The secret must not linger in a cache or in the history's form resubmission.
+    response.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+    response
+}
+
+fn manage(page: &Page<perm::ClientAppRead>) -> Result<(), ApiError> {
+    if page.caller.principal.has(Permission::ClientAppManage) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(Permission::ClientAppManage))
+    }
+}
+
+pub async fn register_app(
+    State(state): State<AppState>,
+    page: Page<perm::ClientAppRead>,
+    uri: Uri,
+    form: CsrfForm<AppForm>,
+) -> Response {
+    let f = form.value;
+    let result = async {
+        manage(&page)?;
+        let new = NewClientApp {
+            org_id: None,
+            name: f.name.clone(),
+            description: f.description.clone(),
+            contact: f.contact.clone(),
+            allowed_addresses: f
+                .allowed_addresses
+                .split(['\n', ',', '，'])
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
+        };
+        Ok::<_, ApiError>(client_apps::create(&state.store, &state.config.sharing_key, &page.caller, new).await?)
+    }
+    .await;
+    match result {
+        Ok(issued) => secret_page(&page, issued, false),
+        Err(e) => apps_page(&state, &page, &uri, None, f, Some((None, e))).await,
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct AppAction {
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn app_action(
+    State(state): State<AppState>,
+    page: Page<perm::ClientAppRead>,
+    Path((id, action)): Path<(i64, String)>,
+    form: CsrfForm<AppAction>,
+) -> Response {
+    let result = async {
+        manage(&page)?;
+        let (store, caller) = (&state.store, &page.caller);
+        match action.as_str() {
+            "rotate" => Ok(Some(client_apps::rotate(store, &state.config.sharing_key, caller, id, None).await?)),
+            "retire-previous" => {
+                client_apps::retire_previous(store, caller, id).await.map(|_| None).map_err(Into::into)
+            }
+            "disable" => {
+                client_apps::disable(store, caller, id, &form.value.reason).await.map(|_| None).map_err(Into::into)
+            }
+            _ => Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "页面不存在", "page not found")),
+        }
+    }
+    .await;
+    match result {
+        Ok(Some(issued)) => secret_page(&page, issued, true),
+        Ok(None) => done("/sharing/apps", "sharing.app_changed"),
+        Err(e) if e.status == StatusCode::NOT_FOUND => error_page(page.lang, e),
+        Err(e) => {
+            let uri = Uri::from_static("/sharing/apps");
+            apps_page(&state, &page, &uri, None, AppForm::default(), Some((Some(id), e))).await
         }
     }
 }
