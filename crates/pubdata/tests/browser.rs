@@ -236,6 +236,72 @@ async fn art_10_a_provider_delivers_the_real_registry_through_the_data_page() {
     site.finish().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(pubdata_browser), ignore = "install chromium and chromium-driver to run the browser test")]
+async fn art_14_request_approved_by_the_provider_shows_the_grant_and_app_key_to_the_consumer() {
+    let site = Site::start().await;
+    let district = site.catalog_district().await;
+    let resource = site.published_restricted(district.tax).await;
+    let browser = Browser::start().await;
+
+    // The market regulator asks for two items from the resource's catalog page.
+    log_in(&browser, &site, "cat-officer", PEOPLE_PASSWORD).await;
+    browser.goto(&site.url(&format!("/catalog/{resource}"))).await;
+    browser.click("#request-sharing").await;
+    browser.wait_for_path("/sharing/requests/new").await;
+    browser.click("#item-credit_code").await;
+    browser.click("#item-tax_status").await;
+    browser.fill("#f-scenario", "企业信用修复申请的纳税状况核查").await;
+    browser.execute("document.querySelector('#f-scenario_category').value = 'regulation'").await;
+    browser.fill("#f-legal_duty", "《企业信息公示暂行条例》第十七条").await;
+    browser.execute("document.querySelector('#f-end_date').value = '2099-12-31'").await;
+    browser.click("#f-keyed_only").await;
+    browser.click("#submit-request").await;
+    assert_eq!(browser.wait_for_text("#request-state", "待提供方审核").await, "待提供方审核");
+    let request_path = browser.path().await;
+    assert!(request_path.starts_with("/sharing/requests/"), "{request_path}");
+    log_out(&browser).await;
+
+    // The tax bureau finds it among the requests to review and approves it.
+    log_in(&browser, &site, "cat-tax", PEOPLE_PASSWORD).await;
+    browser.goto(&site.url("/sharing/requests?tab=incoming")).await;
+    browser.click(&format!("#requests a[href=\"{request_path}\"]")).await;
+    browser.wait_for_path(&request_path).await;
+    browser.click("#review-approve").await;
+    browser.fill("#review-reason", "符合共享条件").await;
+    browser.click("#submit-review").await;
+    assert_eq!(browser.wait_for_text("#request-state", "已授权").await, "已授权");
+    log_out(&browser).await;
+
+    // The consumer sees the grant with exactly the items it asked for.
+    log_in(&browser, &site, "cat-officer", PEOPLE_PASSWORD).await;
+    browser.goto(&site.url(&request_path)).await;
+    browser.click("#grant-link a").await;
+    assert_eq!(browser.wait_for_text("#grant-state", "有效").await, "有效");
+    let items = browser.text("#grant-items").await;
+    assert!(items.contains("credit_code") && items.contains("tax_status"), "{items}");
+    assert!(browser.text("#grant-facts").await.contains("2099-12-31"));
+
+    // It registers the system that will call the channel and sees its app key and secret once.
+    browser.goto(&site.url("/sharing/apps")).await;
+    browser.fill("#f-name", "信用修复审核系统").await;
+    browser.fill("#f-description", "调用纳税状况核查接口").await;
+    browser.fill("#f-contact", "周敏 0574-87006006").await;
+    browser.click("#register-app").await;
+    browser.wait_for("#app-secret").await;
+    let key = browser.text("#app-key").await;
+    let secret = browser.text("#app-secret").await;
+    assert!(!key.is_empty() && !secret.is_empty(), "{key} {secret}");
+    assert!(browser.displayed("#secret-warning").await);
+    browser.click("#secret-saved").await;
+    browser.wait_for_path("/sharing/apps").await;
+    let listed = browser.text("#apps").await;
+    assert!(listed.contains(&key) && !listed.contains(&secret), "{listed}");
+
+    browser.quit().await;
+    site.finish().await;
+}
+
 const PEOPLE_PASSWORD: &str = "Catalog-Browser-2026";
 
 async fn log_in(browser: &Browser, site: &Site, username: &str, password: &str) {
@@ -338,6 +404,59 @@ impl Site {
                 item("province", "所在省份", ItemType::String, false, false),
                 item("city", "地区", ItemType::String, false, false),
                 item("address", "注册地址", ItemType::String, false, false),
+            ],
+        };
+        let system = Caller::system("browser-test");
+        let catalog = pubdata_store::catalog::Catalog::open(self.db.store.clone(), None).await.unwrap();
+        let id = pubdata_store::catalog::resources::create(&catalog, &system, doc).await.unwrap();
+        for action in [ReviewAction::Submit, ReviewAction::Approve, ReviewAction::Publish] {
+            pubdata_store::catalog::resources::review(&catalog, &system, id, action, "", Some("测试")).await.unwrap();
+        }
+        id
+    }
+}
+
+impl Site {
+    /// A tax resource under restricted sharing, through the API, published.
+    async fn published_restricted(&self, provider: i64) -> i64 {
+        use pubdata_domain::catalog::*;
+        let item = |code: &str, name: &str, unique_key: bool| DataItem {
+            code: code.into(),
+            name: name.into(),
+            item_type: ItemType::String,
+            length: Some(50),
+            precision: None,
+            scale: None,
+            required: unique_key,
+            unique_key,
+            description: String::new(),
+            level: Level::L1,
+            code_list: vec![],
+        };
+        let doc = ResourceDocument {
+            name: "企业纳税状况".into(),
+            business_name: "纳税信用管理".into(),
+            source_system: "金税系统".into(),
+            description: "企业纳税状况".into(),
+            provider_org_id: provider,
+            category: "credit".into(),
+            level: Level::L1,
+            storage_format: StorageFormat::DatabaseTable,
+            share: ShareAttribute::Restricted {
+                reason: "涉及企业纳税信息".into(), conditions: "仅限信用监管".into()
+            },
+            open: OpenAttribute::Unconditional,
+            delivery: vec![Delivery::Api],
+            update_cycle: UpdateCycle::Monthly,
+            share_term: ShareTerm::LongTerm,
+            contact_name: "周敏".into(),
+            contact_phone: "0574-87006006".into(),
+            contact_email: String::new(),
+            state_secret: false,
+            items: vec![
+                item("credit_code", "统一社会信用代码", true),
+                item("tax_status", "纳税状况", false),
+                item("tax_grade", "纳税信用等级", false),
             ],
         };
         let system = Caller::system("browser-test");
