@@ -17,6 +17,8 @@ use crate::client_app::SharingKey;
 use crate::ids::OrgId;
 use crate::sharing::{GrantState, RowScope};
 use crate::text::Text;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{KeyInit, Mac, SimpleHmac};
 use sha2::Sha256;
 use sm3::{Digest as _, Sm3};
@@ -346,9 +348,12 @@ impl PagingKey {
         digest(&self.0, message.as_bytes())
     }
 
-    /// The token for the page after `row_id`.
+    /// The token for the page after `row_id`: opaque to callers (the row id and its MAC, in
+    /// URL-safe base64).
     pub fn token(&self, grant: i64, query: &Query, row_id: i64) -> String {
-        format!("{row_id}.{}", hex::encode(self.mac(grant, query, row_id)))
+        let mut bytes = row_id.to_be_bytes().to_vec();
+        bytes.extend_from_slice(&self.mac(grant, query, row_id));
+        URL_SAFE_NO_PAD.encode(bytes)
     }
 
     /// The row id a token carries, if it was issued for this grant and these filters.
@@ -361,12 +366,16 @@ impl PagingKey {
                 "the paging token is invalid: send the previous page's next unchanged, with the same filters",
             )
         };
-        let (row, mac) = token.split_once('.').ok_or_else(refused)?;
-        let row_id: i64 = row.parse().map_err(|_| refused())?;
-        let mac = hex::decode(mac).map_err(|_| refused())?;
+        let bytes = URL_SAFE_NO_PAD.decode(token.trim()).map_err(|_| refused())?;
+        if bytes.len() != 40 {
+            return Err(refused());
+        }
+        let (row, mac) = bytes.split_at(8);
+        let row_id = i64::from_be_bytes(<[u8; 8]>::try_from(row).map_err(|_| refused())?);
         let mut check = <HmacSha256 as KeyInit>::new_from_slice(&self.0).map_err(|_| refused())?;
         check.update(format!("{grant}\u{1d}{}\u{1d}{row_id}", query.canonical()).as_bytes());
-        check.verify_slice(&mac).map_err(|_| refused())?;
+        // Constant-time comparison.
+        check.verify_slice(mac).map_err(|_| refused())?;
         Ok(row_id)
     }
 }
@@ -472,7 +481,10 @@ mod tests {
         let q = parse_query(&grant(), &[("name".into(), "张三".into())]).unwrap();
         let token = key.token(7, &q, 42);
         assert_eq!(key.open(7, &q, &token), Ok(42));
-        assert!(key.open(7, &q, &token.replacen("42", "43", 1)).is_err());
+        let mut bytes = URL_SAFE_NO_PAD.decode(&token).unwrap();
+        bytes[7] = 43;
+        assert!(key.open(7, &q, &URL_SAFE_NO_PAD.encode(&bytes)).is_err(), "another row id");
+        assert!(key.open(7, &q, "42").is_err());
         assert!(key.open(8, &q, &token).is_err());
         let other = parse_query(&grant(), &[("name".into(), "李四".into())]).unwrap();
         assert!(key.open(7, &other, &token).is_err());
