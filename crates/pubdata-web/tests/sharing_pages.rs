@@ -247,8 +247,61 @@ async fn art_15_a_client_app_secret_is_shown_once_on_the_page(db: &TestDb) {
     assert_eq!(r.status, StatusCode::CONFLICT, "a disabled application gets no new secret");
 }
 
+async fn art_14_the_authority_arbitrates_a_refusal_through_the_pages(db: &TestDb) {
+    let s = setup(db).await;
+    let share = json!({"kind": "restricted", "reason": "含个人信息", "conditions": "仅限社会救助核查"});
+    let resource = population(&s, share).await;
+    let consumer = web_login(&s.h, "civil-officer", PASSWORD).await;
+    let new = format!("/sharing/requests/new?resource_id={resource}");
+    let csrf = csrf_of(&page(&s.h, &new, &consumer).await.text);
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("items", "id_number"),
+        ("scenario", "最低生活保障申请家庭户籍核查"),
+        ("scenario_category", "social_assistance"),
+        ("legal_duty", "《社会救助暂行办法》第十一条"),
+        ("delivery", "api"),
+        ("end_date", "2027-06-30"),
+    ];
+    let r = post(&s.h, &new, &consumer, &fields).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let path = location(&r).split('?').next().unwrap().to_string();
+
+    let provider = web_login(&s.h, "police-officer", PASSWORD).await;
+    let provider_csrf = csrf_of(&page(&s.h, &path, &provider).await.text);
+    let refuse = [("csrf", provider_csrf.as_str()), ("decision", "refuse"), ("reason", "场景与共享条件不符")];
+    assert_eq!(post(&s.h, &format!("{path}/review"), &provider, &refuse).await.status, StatusCode::SEE_OTHER);
+    let refused = page(&s.h, &path, &consumer).await;
+    assert!(refused.text.contains("data-state=\"refused\"") && refused.text.contains("场景与共享条件不符"));
+    assert!(!refused.text.contains("id=\"step-arbitrate\""), "only the authority arbitrates");
+
+    // The authority: all requests, none overdue yet, and the arbitration form on the refused one.
+    let staff = web_login(&s.h, "coordinator", PASSWORD).await;
+    let all = page(&s.h, "/sharing/requests", &staff).await;
+    assert!(all.text.contains("data-tab=\"all\"") && all.text.contains(&format!("href=\"{path}\"")));
+    let overdue = page(&s.h, "/sharing/requests?tab=all&overdue=1", &staff).await;
+    assert!(!overdue.text.contains(&format!("href=\"{path}\"")), "a decided request is not overdue");
+    let theirs = page(&s.h, &path, &staff).await;
+    assert!(theirs.text.contains("id=\"step-arbitrate\"") && !theirs.text.contains("id=\"step-review\""));
+    let staff_csrf = csrf_of(&theirs.text);
+    let undecided = [("csrf", staff_csrf.as_str()), ("reason", "")];
+    let r = post(&s.h, &format!("{path}/arbitrate"), &staff, &undecided).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    assert!(r.text.contains("<span class=\"field-error\" data-field=\"decision\">"), "{}", r.text);
+    let consumer_csrf = csrf_of(&refused.text);
+    let approve = [("csrf", consumer_csrf.as_str()), ("decision", "approve")];
+    let r = post(&s.h, &format!("{path}/arbitrate"), &consumer, &approve).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    let approve = [("csrf", staff_csrf.as_str()), ("decision", "approve"), ("reason", "属履职必需")];
+    let r = post(&s.h, &format!("{path}/arbitrate"), &staff, &approve).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let granted = page(&s.h, &path, &consumer).await;
+    assert!(granted.text.contains("data-state=\"granted\"") && granted.text.contains("id=\"arbitration-decision\""));
+}
+
 backend_tests!(
     art_14_a_restricted_request_is_reviewed_through_the_pages,
     art_14_not_shared_data_shows_its_legal_basis_and_the_demand_route_on_the_pages,
+    art_14_the_authority_arbitrates_a_refusal_through_the_pages,
     art_15_a_client_app_secret_is_shown_once_on_the_page,
 );
