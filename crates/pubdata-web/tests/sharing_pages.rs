@@ -296,7 +296,10 @@ async fn art_14_the_authority_arbitrates_a_refusal_through_the_pages(db: &TestDb
     let r = post(&s.h, &format!("{path}/arbitrate"), &staff, &approve).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     let granted = page(&s.h, &path, &consumer).await;
-    assert!(granted.text.contains("data-state=\"granted\"") && granted.text.contains("id=\"arbitration-decision\""));
+    assert!(
+        granted.text.contains("data-state=\"granted\"")
+            && granted.text.contains("id=\"arbitration-decision\" data-decision=\"approve\"")
+    );
 }
 
 backend_tests!(
