@@ -51,8 +51,8 @@ impl CallRefusal {
         refusal(
             "gateway_grant_missing",
             400,
-            "调用须通过请求头 X-Pubdata-Grant 或参数 grant 指明所用的授权编号",
-            "name the grant the call uses, in the X-Pubdata-Grant header or the grant parameter",
+            "调用须通过参数 grant 或请求头 X-Pubdata-Grant 指明所用的授权编号（两者都给时须一致）",
+            "name the grant the call uses, in the grant parameter or the X-Pubdata-Grant header (the same, if both)",
         )
     }
 
@@ -274,8 +274,10 @@ fn check_value(name: &str, value: &str) -> Result<(), CallRefusal> {
 
 /// The query a call's parameters ask for (`grant` is taken out before): `item=v`,
 /// `item.gte=v`, `item.lte=v`, `item.in=a,b`, `limit=n`, `after=<token>`. Only granted items
-/// may be filtered on.
-pub fn parse_query(grant: &GrantTerms, params: &[(String, String)]) -> Result<Query, CallRefusal> {
+/// may be filtered on, and items the grant masks only by equality or in-list: a range over
+/// them would let a caller narrow down the raw values the masking hides. `items` are the
+/// resource's items.
+pub fn parse_query(grant: &GrantTerms, items: &[DataItem], params: &[(String, String)]) -> Result<Query, CallRefusal> {
     let mut query = Query { filters: Vec::new(), limit: DEFAULT_LIMIT, after: None };
     for (name, value) in params {
         match name.as_str() {
@@ -291,7 +293,7 @@ pub fn parse_query(grant: &GrantTerms, params: &[(String, String)]) -> Result<Qu
                 })?
             }
             "after" => query.after = Some(value.clone()),
-            _ => query.filters.push(parse_filter(grant, name, value)?),
+            _ => query.filters.push(parse_filter(grant, items, name, value)?),
         }
     }
     if query.filters.len() > MAX_FILTERS {
@@ -305,7 +307,7 @@ pub fn parse_query(grant: &GrantTerms, params: &[(String, String)]) -> Result<Qu
     Ok(query)
 }
 
-fn parse_filter(grant: &GrantTerms, name: &str, value: &str) -> Result<Filter, CallRefusal> {
+fn parse_filter(grant: &GrantTerms, items: &[DataItem], name: &str, value: &str) -> Result<Filter, CallRefusal> {
     let (item, op) = match name.rsplit_once('.') {
         None => (name, Op::Eq),
         Some((item, "gte")) => (item, Op::Gte),
@@ -316,6 +318,15 @@ fn parse_filter(grant: &GrantTerms, name: &str, value: &str) -> Result<Filter, C
         }
     };
     check_item(grant, item)?;
+    let masked = items.iter().any(|i| i.code == item && masks(grant, i));
+    if masked && matches!(op, Op::Gte | Op::Lte) {
+        return Err(refusal(
+            "gateway_range_on_masked_item",
+            403,
+            format!("数据项「{item}」按授权脱敏返回，只能按等值或 in 列表查询，不能按范围查询"),
+            format!("{item:?} is masked under this grant: filter it by equality or in-list, not by range"),
+        ));
+    }
     let values: Vec<String> =
         if op == Op::In { value.split(',').map(str::to_string).collect() } else { vec![value.to_string()] };
     if values.len() > MAX_IN_LIST {
@@ -449,6 +460,14 @@ mod tests {
         }
     }
 
+    fn items() -> Vec<DataItem> {
+        vec![
+            item("id_number", "身份证号", Level::L4),
+            item("name", "姓名", Level::L3),
+            item("mobile", "手机号码", Level::L3),
+        ]
+    }
+
     fn grant() -> GrantTerms {
         GrantTerms {
             id: 7,
@@ -478,7 +497,7 @@ mod tests {
     #[test]
     fn paging_tokens_refuse_tampering_and_other_queries() {
         let key = PagingKey::derive(&SharingKey::generate());
-        let q = parse_query(&grant(), &[("name".into(), "张三".into())]).unwrap();
+        let q = parse_query(&grant(), &items(), &[("name".into(), "张三".into())]).unwrap();
         let token = key.token(7, &q, 42);
         assert_eq!(key.open(7, &q, &token), Ok(42));
         let mut bytes = URL_SAFE_NO_PAD.decode(&token).unwrap();
@@ -486,7 +505,7 @@ mod tests {
         assert!(key.open(7, &q, &URL_SAFE_NO_PAD.encode(&bytes)).is_err(), "another row id");
         assert!(key.open(7, &q, "42").is_err());
         assert!(key.open(8, &q, &token).is_err());
-        let other = parse_query(&grant(), &[("name".into(), "李四".into())]).unwrap();
+        let other = parse_query(&grant(), &items(), &[("name".into(), "李四".into())]).unwrap();
         assert!(key.open(7, &other, &token).is_err());
     }
 
@@ -494,16 +513,20 @@ mod tests {
     fn queries_are_bounded_and_limited_to_granted_items() {
         let g = grant();
         let p = |n: &str, v: &str| vec![(n.to_string(), v.to_string())];
-        assert_eq!(parse_query(&g, &p("district", "x")).unwrap_err().code, "gateway_item_not_granted");
-        assert_eq!(parse_query(&g, &p("name.like", "x")).unwrap_err().code, "gateway_bad_parameter");
-        assert_eq!(parse_query(&g, &p("name", &"x".repeat(201))).unwrap_err().code, "gateway_value_too_long");
+        assert_eq!(parse_query(&g, &items(), &p("district", "x")).unwrap_err().code, "gateway_item_not_granted");
+        assert_eq!(parse_query(&g, &items(), &p("name.like", "x")).unwrap_err().code, "gateway_bad_parameter");
+        assert_eq!(parse_query(&g, &items(), &p("name", &"x".repeat(201))).unwrap_err().code, "gateway_value_too_long");
         assert_eq!(
-            parse_query(&g, &p("name.in", &vec!["a"; 101].join(","))).unwrap_err().code,
+            parse_query(&g, &items(), &p("name.in", &vec!["a"; 101].join(","))).unwrap_err().code,
             "gateway_in_list_too_long"
         );
-        assert_eq!(parse_query(&g, &p("limit", "1001")).unwrap_err().code, "gateway_bad_limit");
+        assert_eq!(parse_query(&g, &items(), &p("limit", "1001")).unwrap_err().code, "gateway_bad_limit");
+        let range = parse_query(&g, &items(), &p("id_number.gte", "330")).unwrap_err();
+        assert_eq!((range.code, range.status), ("gateway_range_on_masked_item", 403));
+        assert!(parse_query(&g, &items(), &p("mobile.lte", "139")).is_ok(), "raw values approved: ranges too");
+        assert!(parse_query(&g, &items(), &p("id_number.in", "1,2")).is_ok());
         let many: Vec<(String, String)> = (0..11).map(|i| ("name".to_string(), i.to_string())).collect();
-        assert_eq!(parse_query(&g, &many).unwrap_err().code, "gateway_too_many_filters");
+        assert_eq!(parse_query(&g, &items(), &many).unwrap_err().code, "gateway_too_many_filters");
     }
 
     #[test]

@@ -42,6 +42,11 @@ pub struct DataSource {
 }
 
 impl DataSource {
+    /// The resource's published items.
+    pub fn items(&self) -> &[DataItem] {
+        &self.items
+    }
+
     /// The resource's unique key, as item codes (empty: none declared).
     pub fn key(&self) -> Vec<String> {
         self.layout.as_ref().map(|l| l.key.clone()).unwrap_or_default()

@@ -24,12 +24,15 @@ pub fn router() -> Router<AppState> {
 pub struct Gateway {
     pub caller: GatewayCaller,
     pub body: Bytes,
+    /// When the call arrived, before its signature was checked: the start of its latency.
+    pub started: std::time::Instant,
 }
 
 impl FromRequest<AppState> for Gateway {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
+        let started = std::time::Instant::now();
         let (parts, body) = request.into_parts();
         let source = source_of(&parts, state);
         let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
@@ -52,7 +55,7 @@ impl FromRequest<AppState> for Gateway {
         };
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         match client_apps::authenticate_call(&state.store, &state.config.sharing_key, &call, &source, now).await? {
-            Ok(caller) => Ok(Gateway { caller, body }),
+            Ok(caller) => Ok(Gateway { caller, body, started }),
             Err(refusal) => Err(refusal.into()),
         }
     }

@@ -7,7 +7,8 @@
 //!   the rows matching every filter, in row order, `limit` (≤ 1000, default 100) at a time;
 //!   `next` in the answer is the `after` of the following page.
 //!
-//! Each call names its grant (`X-Pubdata-Grant` header or `grant` parameter). The answer holds
+//! Each call names its grant (`grant` parameter, which the signature covers, or the
+//! `X-Pubdata-Grant` header; the two must agree when both are sent). The answer holds
 //! the grant's items only, L3/L4 values masked unless the grant approved them raw. Every call,
 //! answered or refused, writes one audit record (parameters as SM3 digests, rows, status,
 //! latency) before anything is sent; a call whose record cannot be written gets no data.
@@ -56,7 +57,7 @@ struct CallRecord {
 }
 
 impl CallRecord {
-    fn new(operation: &'static str, path: String, params: &[(String, String)]) -> CallRecord {
+    fn new(started: Instant, operation: &'static str, path: String, params: &[(String, String)]) -> CallRecord {
         let params = params
             .iter()
             .map(|(name, value)| {
@@ -70,7 +71,7 @@ impl CallRecord {
                 (name, Value::String(value))
             })
             .collect();
-        CallRecord { started: Instant::now(), operation, path, grant_id: None, scenario: None, params }
+        CallRecord { started, operation, path, grant_id: None, scenario: None, params }
     }
 
     fn detail(&self, caller: &GatewayCaller, rows: usize) -> Value {
@@ -119,12 +120,15 @@ impl CallRecord {
         params: &[(String, String)],
         resource_id: i64,
     ) -> ApiResult<GrantTerms> {
-        let named = headers
-            .get(GRANT_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
-            .or_else(|| params.iter().find(|(n, _)| n == "grant").map(|(_, v)| v.clone()));
-        let Some(id) = named.and_then(|v| v.trim().parse::<i64>().ok()) else {
+        // The parameter is covered by the call's signature, the header is not: when both are
+        // sent they must agree.
+        let header = headers.get(GRANT_HEADER).map(|v| v.to_str().ok().map(str::trim).unwrap_or(""));
+        let param = params.iter().find(|(n, _)| n == "grant").map(|(_, v)| v.trim());
+        let named = match (header, param) {
+            (Some(h), Some(p)) if h != p => None,
+            (h, p) => p.or(h),
+        };
+        let Some(id) = named.and_then(|v| v.parse::<i64>().ok()) else {
             return Err(self.refused(state, caller, CallRefusal::grant_missing()).await);
         };
         self.grant_id = Some(id);
@@ -160,7 +164,7 @@ async fn lookup(
     let mut audit_params = params.clone();
     audit_params.push(("key".to_string(), key.clone()));
     let path = format!("/gateway/v1/resources/{resource_id}/records/{{key}}");
-    let mut record = CallRecord::new("lookup", path, &audit_params);
+    let mut record = CallRecord::new(gateway.started, "lookup", path, &audit_params);
     let grant = record.grant(&state, &caller, &headers, &params, resource_id).await?;
     let source = sharing_channel::source(&state.store, resource_id).await?;
     let key_items = source.key();
@@ -189,18 +193,20 @@ async fn query(
 ) -> ApiResult<Json<Value>> {
     let caller = gateway.caller;
     let params = params_of(raw);
-    let mut record = CallRecord::new("query", format!("/gateway/v1/resources/{resource_id}/records"), &params);
+    let mut record =
+        CallRecord::new(gateway.started, "query", format!("/gateway/v1/resources/{resource_id}/records"), &params);
     let grant = record.grant(&state, &caller, &headers, &params, resource_id).await?;
     let paging = PagingKey::derive(&state.config.sharing_key);
-    let checked = rules::check_listing(&grant).and_then(|()| rules::parse_query(&grant, &params)).and_then(|q| {
-        let after = q.after.as_deref().map(|t| paging.open(grant.id, &q, t)).transpose()?;
-        Ok((q, after))
-    });
+    let source = sharing_channel::source(&state.store, resource_id).await?;
+    let checked =
+        rules::check_listing(&grant).and_then(|()| rules::parse_query(&grant, source.items(), &params)).and_then(|q| {
+            let after = q.after.as_deref().map(|t| paging.open(grant.id, &q, t)).transpose()?;
+            Ok((q, after))
+        });
     let (q, after) = match checked {
         Ok(x) => x,
         Err(refusal) => return Err(record.refused(&state, &caller, refusal).await),
     };
-    let source = sharing_channel::source(&state.store, resource_id).await?;
     let page = match sharing_channel::query(&state.store, &grant, &source, &q, after).await? {
         Ok(page) => page,
         Err(refusal) => return Err(record.refused(&state, &caller, refusal).await),
