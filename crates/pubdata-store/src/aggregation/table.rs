@@ -85,9 +85,7 @@ impl Layout {
             self.resource_id
         )
     }
-}
 
-impl Layout {
     /// The statements that create the table's indexes where missing: the batch index (a
     /// batch's rows in file order: purging, provenance, duplicate rows) and, when the resource
     /// declares one, the unique key's index (not unique: replaced rows keep their key), with
