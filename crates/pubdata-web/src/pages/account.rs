@@ -1,6 +1,6 @@
 //! The visitor's own account: changing the password, and API tokens.
 
-use super::{PageCtx, done, error_page, render, render_status};
+use super::{FlashQuery, PageCtx, done, error_page, render, render_status};
 use crate::AppState;
 use crate::auth::{Page, perm};
 use crate::error::ApiError;
@@ -19,11 +19,6 @@ use serde::Deserialize;
 struct PasswordPage {
     ctx: PageCtx,
     must_change: bool,
-}
-
-#[derive(Deserialize)]
-pub struct FlashQuery {
-    flash: Option<String>,
 }
 
 pub async fn password_form(page: Page<perm::AccountSelf>, uri: Uri, Query(q): Query<FlashQuery>) -> Response {

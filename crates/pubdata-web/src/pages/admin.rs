@@ -1,6 +1,6 @@
 //! Administration pages: the organisation tree and user accounts.
 
-use super::{PageCtx, done, error_page, render, render_status};
+use super::{FlashQuery, PageCtx, done, error_page, render, render_status};
 use crate::AppState;
 use crate::api::orgs::{org_change, parse_category, parse_kind};
 use crate::auth::{Page, perm};
@@ -73,11 +73,6 @@ struct OrgsPage {
     kinds: Vec<(&'static str, &'static str)>,
     categories: Vec<(&'static str, &'static str)>,
     form: OrgForm,
-}
-
-#[derive(Deserialize)]
-pub struct FlashQuery {
-    flash: Option<String>,
 }
 
 async fn orgs_page(

@@ -8,7 +8,7 @@
 //! the other actions) with `#action-confirm`, `#action-approve`, `#action-publish`,
 //! `#action-return`; `#edit-resource`, `#discard-revision`, `#versions`, `#timeline`, `#items`.
 
-use super::{PageCtx, done, error_page, render, render_status};
+use super::{FlashQuery, PageCtx, done, error_page, render, render_status};
 use crate::AppState;
 use crate::api::catalog::{SearchParams, version_ref};
 use crate::auth::{Page, perm};
@@ -205,6 +205,46 @@ pub struct ProblemView {
     pub label: String,
     pub message: String,
     pub anchor: String,
+}
+
+/// The problems an API error names, each with its field, for listing beside a form; `None` when
+/// the error concerns no field (shown as a flash message instead). `field_of` and `anchor_of`
+/// say how the form names a field path such as `items[2]` and which input to link to.
+pub fn error_problems(
+    lang: Lang,
+    e: &ApiError,
+    label: impl Fn(Lang, &str) -> String,
+    field_of: fn(&str) -> &str,
+    anchor_of: fn(&str) -> &str,
+) -> Option<Vec<ProblemView>> {
+    let view = |field: &str, zh: &str, en: &str| ProblemView {
+        field: field_of(field).to_string(),
+        label: label(lang, field),
+        message: lang.pick(zh, en).to_string(),
+        anchor: anchor(anchor_of(field)),
+    };
+    if !e.details.is_empty() {
+        return Some(e.details.iter().map(|d| view(&d.field, &d.message, &d.message_en)).collect());
+    }
+    match &e.field {
+        Some(f) if e.code == "invalid_input" => Some(vec![view(f, &e.message.zh, &e.message.en)]),
+        _ => None,
+    }
+}
+
+/// A field path as written (`items[2]`).
+pub fn whole(field: &str) -> &str {
+    field
+}
+
+/// A field path up to its first index or member (`items[2]` → `items`).
+pub fn base_field(field: &str) -> &str {
+    field.split(['[', '.']).next().unwrap_or(field)
+}
+
+/// A field path up to its first index (`items[2]` → `items`).
+pub fn before_index(field: &str) -> &str {
+    field.split('[').next().unwrap_or(field)
 }
 
 pub fn problem_views(lang: Lang, problems: &[Problem]) -> Vec<ProblemView> {
@@ -649,16 +689,11 @@ struct QueuePage {
     rows: Vec<SummaryRow>,
 }
 
-#[derive(Deserialize)]
-pub struct FlashQ {
-    flash: Option<String>,
-}
-
 pub async fn review_queue(
     State(state): State<AppState>,
     page: Page<perm::CatalogRead>,
     uri: Uri,
-    Query(q): Query<FlashQ>,
+    Query(q): Query<FlashQuery>,
 ) -> Response {
     let lang = page.lang;
     let p = &page.caller.principal;

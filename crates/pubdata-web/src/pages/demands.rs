@@ -7,8 +7,8 @@
 //! `#demand-state`, `#overdue`, `#demand-facts`, `#demand-actions`, `#action-{action}`,
 //! `#timeline`.
 
-use super::catalog::{ProblemView, anchor, org_names, org_options, when};
-use super::{PageCtx, done, error_page, render_status};
+use super::catalog::{ProblemView, before_index, error_problems, org_names, org_options, when, whole};
+use super::{FlashQuery, PageCtx, done, error_page, render_status};
 use crate::AppState;
 use crate::api::demands::{ActionRequest, parse_delivery, parse_list};
 use crate::auth::{Page, perm};
@@ -57,19 +57,7 @@ fn field_label(lang: Lang, field: &str) -> String {
 /// The problems an error names, each with its field, for listing beside the form; `None` when
 /// the error concerns no field (shown as a flash message instead).
 fn problems_of(lang: Lang, e: &ApiError) -> Option<Vec<ProblemView>> {
-    let view = |field: &str, zh: &str, en: &str| ProblemView {
-        field: field.to_string(),
-        label: field_label(lang, field),
-        message: lang.pick(zh, en).to_string(),
-        anchor: anchor(field.split('[').next().unwrap_or(field)),
-    };
-    if !e.details.is_empty() {
-        return Some(e.details.iter().map(|d| view(&d.field, &d.message, &d.message_en)).collect());
-    }
-    match &e.field {
-        Some(f) if e.code == "invalid_input" => Some(vec![view(f, &e.message.zh, &e.message.en)]),
-        _ => None,
-    }
+    error_problems(lang, e, field_label, whole, before_index)
 }
 
 fn name_of(names: &HashMap<i64, String>, id: i64) -> String {
@@ -496,17 +484,12 @@ impl DetailPage {
     }
 }
 
-#[derive(Deserialize, Default)]
-pub struct FlashQ {
-    flash: Option<String>,
-}
-
 pub async fn detail(
     State(state): State<AppState>,
     page: Page<perm::DemandRead>,
     uri: Uri,
     Path(id): Path<i64>,
-    Query(q): Query<FlashQ>,
+    Query(q): Query<FlashQuery>,
 ) -> Response {
     detail_page(&state, &page, &uri, id, q.flash.as_deref(), PostedAction::default(), None).await
 }

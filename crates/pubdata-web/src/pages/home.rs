@@ -1,6 +1,6 @@
 //! The home page: what the visitor's role is for, and the figures that role watches.
 
-use super::{PageCtx, render};
+use super::{FlashQuery, PageCtx, render};
 use crate::AppState;
 use crate::auth::{Page, perm};
 use askama::Template;
@@ -11,7 +11,6 @@ use pubdata_domain::audit::AuditRecord;
 use pubdata_domain::identity::{Permission, Role};
 use pubdata_store::identity::{orgs, users};
 use pubdata_store::{AuditFilter, audit_trail, calendar};
-use serde::Deserialize;
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -28,11 +27,6 @@ struct Home {
     covered_until: Option<i32>,
     activity: Vec<AuditRecord>,
     activity_heading: &'static str,
-}
-
-#[derive(Deserialize)]
-pub struct FlashQuery {
-    flash: Option<String>,
 }
 
 pub async fn home(

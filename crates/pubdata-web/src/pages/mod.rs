@@ -29,6 +29,12 @@ use axum_extra::extract::CookieJar;
 use pubdata_domain::identity::Permission;
 use tower_http::set_header::SetResponseHeaderLayer;
 
+/// The query of a page that follows a form: the message to flash, if any.
+#[derive(serde::Deserialize, Default)]
+pub struct FlashQuery {
+    pub flash: Option<String>,
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home::home))

@@ -6,7 +6,7 @@
 //! `#acceptance`, `#acceptance-xlsx`, `#acceptance-json`.
 
 use super::catalog::{ProblemView, org_names, org_options, state_label, when};
-use super::{PageCtx, done, error_page, render, render_status};
+use super::{FlashQuery, PageCtx, done, error_page, render, render_status};
 use crate::AppState;
 use crate::auth::{Page, perm};
 use crate::error::ApiError;
@@ -75,11 +75,6 @@ impl ListPage {
     }
 }
 
-#[derive(Deserialize)]
-pub struct FlashQ {
-    flash: Option<String>,
-}
-
 async fn list_page(
     state: &AppState,
     page: &Page<impl Sized>,
@@ -127,7 +122,7 @@ pub async fn list(
     State(state): State<AppState>,
     page: Page<perm::CatalogRead>,
     uri: Uri,
-    Query(q): Query<FlashQ>,
+    Query(q): Query<FlashQuery>,
 ) -> Response {
     list_page(&state, &page, &uri, q.flash.as_deref(), ProjectForm::default(), None).await
 }
@@ -188,7 +183,7 @@ pub async fn detail(
     page: Page<perm::CatalogRead>,
     uri: Uri,
     Path(id): Path<i64>,
-    Query(q): Query<FlashQ>,
+    Query(q): Query<FlashQuery>,
 ) -> Response {
     detail_page(&state, &page, &uri, id, q.flash.as_deref(), None).await
 }

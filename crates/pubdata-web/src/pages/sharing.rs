@@ -8,8 +8,8 @@
 //! `#grants`, `#grant-state`, `#grant-facts`, `#grant-action-{action}`, `#grant-history`, `#apps`,
 //! `#app-form`, `#app-{id}`, `#app-key`, `#app-secret`.
 
-use super::catalog::{ProblemView, anchor, org_names, when};
-use super::{PageCtx, done, error_page, render_status};
+use super::catalog::{ProblemView, base_field, error_problems, org_names, when};
+use super::{FlashQuery, PageCtx, done, error_page, render_status};
 use crate::AppState;
 use crate::api::sharing::{DecisionBody, MakeRequest, RowFilterBody, RowScopeBody};
 use crate::auth::{Page, perm};
@@ -50,19 +50,7 @@ fn field_label(lang: Lang, field: &str) -> String {
 
 /// The problems an error names, each with its field; `None` when it names none (a flash then).
 fn problems_of(lang: Lang, e: &ApiError) -> Option<Vec<ProblemView>> {
-    let view = |field: &str, zh: &str, en: &str| ProblemView {
-        field: field.split(['[', '.']).next().unwrap_or(field).to_string(),
-        label: field_label(lang, field),
-        message: lang.pick(zh, en).to_string(),
-        anchor: anchor(field.split(['[', '.']).next().unwrap_or(field)),
-    };
-    if !e.details.is_empty() {
-        return Some(e.details.iter().map(|d| view(&d.field, &d.message, &d.message_en)).collect());
-    }
-    match &e.field {
-        Some(f) if e.code == "invalid_input" => Some(vec![view(f, &e.message.zh, &e.message.en)]),
-        _ => None,
-    }
+    error_problems(lang, e, field_label, base_field, base_field)
 }
 
 fn joined(problems: &[ProblemView], field: &str) -> String {
@@ -442,17 +430,12 @@ impl RequestPage {
     }
 }
 
-#[derive(Deserialize, Default)]
-pub struct FlashQ {
-    flash: Option<String>,
-}
-
 pub async fn request(
     State(state): State<AppState>,
     page: Page<perm::SharingRead>,
     uri: Uri,
     Path(id): Path<i64>,
-    Query(q): Query<FlashQ>,
+    Query(q): Query<FlashQuery>,
 ) -> Response {
     request_page(&state, &page, &uri, id, q.flash.as_deref(), PostedDecision::default(), None).await
 }
@@ -682,7 +665,7 @@ pub async fn grant(
     page: Page<perm::SharingRead>,
     uri: Uri,
     Path(id): Path<i64>,
-    Query(q): Query<FlashQ>,
+    Query(q): Query<FlashQuery>,
 ) -> Response {
     grant_page(&state, &page, &uri, id, q.flash.as_deref(), "", PostedReason::default(), None).await
 }
@@ -864,7 +847,7 @@ pub async fn apps(
     State(state): State<AppState>,
     page: Page<perm::ClientAppRead>,
     uri: Uri,
-    Query(q): Query<FlashQ>,
+    Query(q): Query<FlashQuery>,
 ) -> Response {
     apps_page(&state, &page, &uri, q.flash.as_deref(), AppForm::default(), None).await
 }

@@ -8,8 +8,8 @@
 //! `#due-on`, `#task-facts`, `#providers`, `#conflicts`, `#task-actions`, `#action-answer`,
 //! `#action-close`.
 
-use super::catalog::{ProblemView, anchor, org_names, when};
-use super::{PageCtx, done, error_page, render_status};
+use super::catalog::{ProblemView, error_problems, org_names, when, whole};
+use super::{FlashQuery, PageCtx, done, error_page, render_status};
 use crate::AppState;
 use crate::api::verification::{AnswerRequest, CreateSchedule, RunCrossCheck, parse_list};
 use crate::auth::{Page, perm};
@@ -63,19 +63,7 @@ fn field_label(lang: Lang, field: &str) -> String {
 /// The problems an error names, each with its field; `None` when it concerns no field (shown
 /// as a flash message instead).
 fn problems_of(lang: Lang, e: &ApiError) -> Option<Vec<ProblemView>> {
-    let view = |field: &str, zh: &str, en: &str| ProblemView {
-        field: field.to_string(),
-        label: field_label(lang, field),
-        message: lang.pick(zh, en).to_string(),
-        anchor: anchor(field),
-    };
-    if !e.details.is_empty() {
-        return Some(e.details.iter().map(|d| view(&d.field, &d.message, &d.message_en)).collect());
-    }
-    match &e.field {
-        Some(f) if e.code == "invalid_input" => Some(vec![view(f, &e.message.zh, &e.message.en)]),
-        _ => None,
-    }
+    error_problems(lang, e, field_label, whole, whole)
 }
 
 fn name_of(names: &HashMap<i64, String>, id: i64) -> String {
@@ -644,17 +632,12 @@ impl DetailPage {
     }
 }
 
-#[derive(Deserialize, Default)]
-pub struct FlashQ {
-    flash: Option<String>,
-}
-
 pub async fn detail(
     State(state): State<AppState>,
     page: Page<perm::VerificationRead>,
     uri: Uri,
     Path(id): Path<i64>,
-    Query(q): Query<FlashQ>,
+    Query(q): Query<FlashQuery>,
 ) -> Response {
     detail_page(&state, &page, &uri, id, q.flash.as_deref(), ("", PostedStep::default()), None).await
 }
