@@ -15,7 +15,8 @@ use crate::identity::orgs;
 use pubdata_domain::audit::events;
 use pubdata_domain::client_app::signature::{self, NONCE_MEMORY_SECS};
 use pubdata_domain::client_app::{
-    self as domain, AppStatus, GatewayCaller, NewClientApp, Refusal, SharingKey, SignatureMethod, SignedRequest,
+    self as domain, AppStatus, GatewayCaller, LimitOverrides, NewClientApp, Refusal, SharingKey, SignatureMethod,
+    SignedRequest,
 };
 use pubdata_domain::identity::{Caller, OrgKind, Scope, Source};
 use pubdata_domain::ids::OrgId;
@@ -40,6 +41,8 @@ pub struct ClientApp {
     pub disabled_reason: Option<String>,
     pub disabled_at: Option<String>,
     pub updated_at: String,
+    /// The rate and daily quota the authority set for it (`None`: the platform's default).
+    pub limits: LimitOverrides,
     /// Its secrets, newest first: prefixes and validity only.
     pub secrets: Vec<SecretView>,
 }
@@ -84,11 +87,21 @@ struct AppRow {
     disabled_reason: Option<String>,
     disabled_at: Option<String>,
     updated_at: String,
+    rate_per_second: Option<i64>,
+    daily_quota: Option<i64>,
+}
+
+/// An application's own limits as stored (NULL: the default).
+fn overrides(rate_per_second: Option<i64>, daily_quota: Option<i64>) -> LimitOverrides {
+    LimitOverrides {
+        rate_per_second: rate_per_second.and_then(|r| u32::try_from(r).ok()),
+        daily_quota: daily_quota.and_then(|q| u64::try_from(q).ok()),
+    }
 }
 
 const APP_SELECT: &str = "SELECT a.id, a.app_key, a.org_id, o.name AS org_name, a.name, a.description, a.contact, \
-     a.allowed_addresses, a.status, a.created_by, a.created_at, a.disabled_reason, a.disabled_at, a.updated_at \
-     FROM client_apps a JOIN organisations o ON o.id = a.org_id";
+     a.allowed_addresses, a.status, a.created_by, a.created_at, a.disabled_reason, a.disabled_at, a.updated_at, \
+     a.rate_per_second, a.daily_quota FROM client_apps a JOIN organisations o ON o.id = a.org_id";
 
 /// Whether a secret row accepts calls at `now`: not retired, and not past its window.
 const SECRET_ACTIVE: &str = "retired_at IS NULL AND (retire_at IS NULL OR retire_at > $2)";
@@ -130,6 +143,7 @@ async fn load(conn: &mut AnyConnection, id: i64) -> Result<ClientApp> {
         disabled_reason: row.disabled_reason,
         disabled_at: row.disabled_at,
         updated_at: row.updated_at,
+        limits: overrides(row.rate_per_second, row.daily_quota),
         secrets,
     })
 }
@@ -404,14 +418,17 @@ async fn check_call(
         Err(r) => return Ok(Err(r)),
     };
     let mut conn = store.reader().acquire().await?;
-    let app: Option<(i64, i64, String, String, String, String)> = sqlx::query_as(
-        "SELECT a.id, a.org_id, a.name, a.status, a.allowed_addresses, o.name FROM client_apps a \
-         JOIN organisations o ON o.id = a.org_id WHERE a.app_key = $1",
+    type Found = (i64, i64, String, String, String, String, Option<i64>, Option<i64>);
+    let app: Option<Found> = sqlx::query_as(
+        "SELECT a.id, a.org_id, a.name, a.status, a.allowed_addresses, o.name, a.rate_per_second, a.daily_quota \
+         FROM client_apps a JOIN organisations o ON o.id = a.org_id WHERE a.app_key = $1",
     )
     .bind(app_key)
     .fetch_optional(&mut *conn)
     .await?;
-    let Some((app_id, org_id, app_name, status, allowed, org_name)) = app else { return Ok(Err(Refusal::UnknownApp)) };
+    let Some((app_id, org_id, app_name, status, allowed, org_name, rate, quota)) = app else {
+        return Ok(Err(Refusal::UnknownApp));
+    };
     *known = Some((app_id, OrgId(org_id)));
     if status != AppStatus::Active.as_str() {
         return Ok(Err(Refusal::AppDisabled));
@@ -451,6 +468,7 @@ async fn check_call(
         consumer_org: OrgId(org_id),
         consumer_org_name: org_name,
         signature_method: method,
+        limits: overrides(rate, quota),
         source: source.clone(),
     }))
 }
@@ -482,6 +500,25 @@ pub async fn prune_nonces(store: &Store) -> Result<u64> {
     let done =
         sqlx::query("DELETE FROM client_app_nonces WHERE seen_at < $1").bind(cutoff).execute(store.writer()).await?;
     Ok(done.rows_affected())
+}
+
+/// Sets an application's own rate and daily quota (`None`: back to the platform's default).
+/// The authority's alone: an agency may not raise its own limits.
+pub async fn set_limits(store: &Store, caller: &Caller, id: i64, limits: LimitOverrides) -> Result<ClientApp> {
+    domain::limits::require_set_limits(&caller.principal)?;
+    limits.check()?;
+    let mut tx = store.begin().await?;
+    load_managed(tx.conn(), caller, id).await?;
+    sqlx::query("UPDATE client_apps SET rate_per_second = $2, daily_quota = $3, updated_at = $4 WHERE id = $1")
+        .bind(id)
+        .bind(limits.rate_per_second.map(i64::from))
+        .bind(limits.daily_quota.and_then(|q| i64::try_from(q).ok()))
+        .bind(now_text())
+        .execute(tx.conn())
+        .await?;
+    tx.record(caller.actor(), events::client_app_limits_set(id, &limits));
+    tx.commit().await?;
+    load(&mut *store.reader().acquire().await?, id).await
 }
 
 /// Records a refused gateway call (durably, before the refusal is answered).

@@ -19,6 +19,7 @@ mod db;
 pub mod demands;
 pub mod demo;
 mod error;
+pub mod gateway_usage;
 pub mod identity;
 pub mod maintenance;
 pub mod sharing;

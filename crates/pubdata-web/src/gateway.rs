@@ -2,7 +2,9 @@
 //! channel), under `/gateway/v1`. Calls come from consumer agencies' systems, signed with their
 //! client application's secret (see `pubdata_domain::client_app::signature`); the [`Gateway`]
 //! extractor authenticates them before any handler runs, and every refusal is audited with its
-//! reason. Each answered call writes its own audit entry before the answer leaves (Art.16).
+//! reason. An authenticated call is then admitted within its application's rate and daily
+//! quota (`gateway_limits`). Each answered call writes its own audit entry before the answer
+//! leaves (Art.16), and is counted for the usage pages (`pubdata_store::gateway_usage`).
 
 use crate::AppState;
 use crate::auth::source_of;
@@ -55,7 +57,10 @@ impl FromRequest<AppState> for Gateway {
         };
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         match client_apps::authenticate_call(&state.store, &state.config.sharing_key, &call, &source, now).await? {
-            Ok(caller) => Ok(Gateway { caller, body, started }),
+            Ok(caller) => {
+                crate::gateway_limits::admit(state, &caller, method, path).await?;
+                Ok(Gateway { caller, body, started })
+            }
             Err(refusal) => Err(refusal.into()),
         }
     }
@@ -77,6 +82,13 @@ pub struct WhoAmI {
 async fn whoami(State(state): State<AppState>, gateway: Gateway) -> ApiResult<Json<WhoAmI>> {
     let c = gateway.caller;
     client_apps::record_call(&state.store, &c, "GET", "/gateway/v1/whoami", 200, serde_json::json!({})).await?;
+    state.usage.record(
+        c.app_id,
+        None,
+        pubdata_domain::timefmt::district_date(pubdata_domain::timefmt::now()),
+        0,
+        false,
+    );
     Ok(Json(WhoAmI {
         app_id: c.app_id,
         app_key: c.app_key,

@@ -92,6 +92,7 @@ impl CallRecord {
             self.detail(caller, rows),
         );
         state.store.audit().record(caller.actor(), event).await?;
+        state.usage.record(caller.app_id, self.grant_id, today(), rows as u64, false);
         Ok(())
     }
 
@@ -106,7 +107,10 @@ impl CallRecord {
                              "detail": self.detail(caller, 0) }),
         };
         match state.store.audit().record(caller.actor(), event).await {
-            Ok(_) => refusal.into(),
+            Ok(_) => {
+                state.usage.record(caller.app_id, self.grant_id, today(), 0, true);
+                refusal.into()
+            }
             Err(e) => e.into(),
         }
     }
@@ -145,6 +149,11 @@ impl CallRecord {
             Err(refusal) => Err(self.refused(state, caller, refusal).await),
         }
     }
+}
+
+/// The district day calls are counted on.
+fn today() -> time::Date {
+    pubdata_domain::timefmt::district_date(pubdata_domain::timefmt::now())
 }
 
 fn params_of(raw: Option<String>) -> Vec<(String, String)> {

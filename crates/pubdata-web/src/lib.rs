@@ -10,6 +10,7 @@ pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod gateway;
+pub mod gateway_limits;
 pub mod gateway_records;
 pub mod i18n;
 pub mod metrics;
@@ -45,6 +46,8 @@ pub struct WebConfig {
     pub sharing: pubdata_store::sharing::SharingSettings,
     /// The platform key sealing client applications' secrets (SM4); its `Debug` hides it.
     pub sharing_key: pubdata_domain::client_app::SharingKey,
+    /// The sharing channel's rate and daily quota for applications the authority set none for.
+    pub gateway_limits: pubdata_domain::client_app::CallLimits,
 }
 
 impl Default for WebConfig {
@@ -59,6 +62,7 @@ impl Default for WebConfig {
             sharing: pubdata_store::sharing::SharingSettings::default(),
             // A key of this process only: `serve` sets the configured one.
             sharing_key: pubdata_domain::client_app::SharingKey::generate(),
+            gateway_limits: pubdata_domain::client_app::CallLimits::default(),
         }
     }
 }
@@ -69,6 +73,11 @@ pub struct AppState {
     /// The catalog service (the store plus this instance's search index).
     pub catalog: Catalog,
     pub config: Arc<WebConfig>,
+    /// This instance's count of the sharing channel's calls (quotas, usage pages); `serve`
+    /// flushes it to the database every few seconds.
+    pub usage: Arc<pubdata_store::gateway_usage::UsageMeter>,
+    /// This instance's token buckets for the channel's per-application rates.
+    pub rates: Arc<gateway_limits::RateLimiter>,
 }
 
 impl AppState {
@@ -80,7 +89,7 @@ impl AppState {
         index_dir: Option<&std::path::Path>,
     ) -> pubdata_store::Result<AppState> {
         let catalog = Catalog::open(store.clone(), index_dir).await?;
-        Ok(AppState { store, catalog, config: Arc::new(config) })
+        Ok(AppState { store, catalog, config: Arc::new(config), usage: Arc::default(), rates: Arc::default() })
     }
 }
 

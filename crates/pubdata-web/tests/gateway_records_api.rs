@@ -435,7 +435,130 @@ async fn art_16_a_call_whose_audit_record_cannot_be_written_gets_no_data(db: &Te
     assert_eq!(call(&s, &app, &path, &format!("grant={g}")).await.status, StatusCode::OK);
 }
 
+/// The authority sets an application's limits; the agency cannot raise its own.
+async fn set_limits(s: &Setup, app_key: &str, limits: Value) {
+    let r = s.h.call(Method::GET, "/api/v1/client-apps", Some(&s.staff), None).await;
+    let id = r.body.as_array().unwrap().iter().find(|a| a["app_key"] == app_key).unwrap()["id"].as_i64().unwrap();
+    let path = format!("/api/v1/client-apps/{id}/limits");
+    let r = s.h.call(Method::POST, &path, Some(&s.civil_officer), Some(limits.clone())).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "an agency may not set its own limits: {}", r.text);
+    let r = s.h.call(Method::POST, &path, Some(&s.h.admin), Some(json!({"rate_per_second": 0}))).await;
+    assert_eq!((r.status, r.body["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("rate_per_second")));
+    let r = s.h.call(Method::POST, &path, Some(&s.h.admin), Some(limits)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+}
+
+async fn art_16_calls_over_the_rate_are_refused_with_retry_after_and_audited(db: &TestDb) {
+    let s = setup(db).await;
+    let g = grant(&s, &s.civil_officer, json!({}), json!({})).await;
+    let app = app(&s, &s.civil_officer).await;
+    set_limits(&s, &app.key, json!({"rate_per_second": 1})).await;
+    let path = format!("{}/{}", records(&s), id_number(1));
+    let mut statuses = Vec::new();
+    let mut limited = None;
+    for _ in 0..4 {
+        let r = call(&s, &app, &path, &format!("grant={g}")).await;
+        statuses.push(r.status);
+        if r.status == StatusCode::TOO_MANY_REQUESTS {
+            limited = Some(r);
+        }
+    }
+    assert_eq!(statuses[0], StatusCode::OK, "{statuses:?}");
+    let refused = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    assert!(refused >= 2, "calls at once beyond one a second are refused: {statuses:?}");
+    let r = limited.unwrap();
+    assert_eq!(r.body["error"]["code"], "gateway_rate_limited");
+    let wait: u64 = r.headers[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
+    assert_eq!(wait, 1);
+    assert!(!r.text.contains("张"), "{}", r.text);
+    let refusals = data_calls(&s).await.into_iter().filter(|(_, what, _)| what == "gateway_rate_limited").count();
+    assert_eq!(refusals, refused, "every refused call has its audit record");
+    // The grant's usage counts only the calls let through.
+    s.h.state.usage.flush(&s.h.state.store).await.unwrap();
+    let r = s.h.call(Method::GET, &format!("/api/v1/grants/{g}/usage"), Some(&s.civil_officer), None).await;
+    assert_eq!(r.body["total_calls"], json!(4 - refused), "{}", r.text);
+}
+
+async fn art_16_the_daily_quota_holds_across_instances(db: &TestDb) {
+    let s = setup(db).await;
+    let g = grant(&s, &s.civil_officer, json!({}), json!({})).await;
+    let app = app(&s, &s.civil_officer).await;
+    set_limits(&s, &app.key, json!({"daily_quota": 3})).await;
+    let path = format!("{}/{}", records(&s), id_number(1));
+    for _ in 0..2 {
+        assert_eq!(call(&s, &app, &path, &format!("grant={g}")).await.status, StatusCode::OK);
+    }
+    // This instance's counts reach the database; another instance on it sees them.
+    s.h.state.usage.flush(&s.h.state.store).await.unwrap();
+    // Instances on one database share its sharing key.
+    let config = (*s.h.state.config).clone();
+    let other = pubdata_web::AppState::open(db.store.clone(), config, None).await.unwrap();
+    other.usage.flush(&other.store).await.unwrap();
+    let other = Harness { app: pubdata_web::app(other.clone()), admin: s.h.admin.clone(), state: other };
+    let on_other = Setup { h: other, ..setup_parts(&s) };
+    assert_eq!(call(&on_other, &app, &path, &format!("grant={g}")).await.status, StatusCode::OK, "the third call");
+    let r = call(&on_other, &app, &path, &format!("grant={g}")).await;
+    assert_eq!(
+        (r.status, r.body["error"]["code"].as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, Some("gateway_quota_exceeded")),
+        "{}",
+        r.text
+    );
+    let wait: u64 = r.headers[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
+    assert!((1..=86_400).contains(&wait), "until the district's midnight: {wait}");
+    // The first instance learns of the other's calls at its next flush.
+    on_other.h.state.usage.flush(&on_other.h.state.store).await.unwrap();
+    s.h.state.usage.flush(&s.h.state.store).await.unwrap();
+    let r = call(&s, &app, &path, &format!("grant={g}")).await;
+    assert_eq!(r.body["error"]["code"], "gateway_quota_exceeded", "{}", r.text);
+    // The authority raises the quota: calls go through again.
+    set_limits(&s, &app.key, json!({"daily_quota": 10})).await;
+    assert_eq!(call(&s, &app, &path, &format!("grant={g}")).await.status, StatusCode::OK);
+}
+
+async fn art_16_usage_per_grant_for_consumer_provider_and_authority(db: &TestDb) {
+    let s = setup(db).await;
+    let g = grant(&s, &s.civil_officer, json!({}), json!({})).await;
+    let app = app(&s, &s.civil_officer).await;
+    for n in 0..3 {
+        let r = call(&s, &app, &format!("{}/{}", records(&s), id_number(n)), &format!("grant={g}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    }
+    let r = call(&s, &app, &records(&s), &format!("grant={g}&district=鄞州区&limit=5")).await;
+    assert_eq!(r.body["records"].as_array().map(Vec::len), Some(5), "{}", r.text);
+    let r = call(&s, &app, &format!("{}/{}", records(&s), id_number(99)), &format!("grant={g}")).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    s.h.state.usage.flush(&s.h.state.store).await.unwrap();
+    let today =
+        pubdata_domain::timefmt::format_date(pubdata_domain::timefmt::district_date(pubdata_domain::timefmt::now()));
+    for who in [&s.civil_officer, &s.police_officer, &s.staff] {
+        let r = s.h.call(Method::GET, &format!("/api/v1/grants/{g}/usage?days=7"), Some(who), None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(r.body["days"][0], json!({"day": today, "calls": 5, "refused": 1, "rows": 8}), "{}", r.text);
+        assert_eq!((r.body["total_calls"].as_i64(), r.body["total_rows"].as_i64()), (Some(5), Some(8)));
+    }
+    let r = s.h.call(Method::GET, &format!("/api/v1/grants/{g}/usage"), Some(&s.tax_officer), None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "another agency does not see the grant's use: {}", r.text);
+    let r = s.h.call(Method::GET, &format!("/api/v1/grants/{g}/usage?days=0"), Some(&s.staff), None).await;
+    assert_eq!((r.status, r.body["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("days")));
+}
+
+/// The parts of a set-up other than its harness, to call through a second instance.
+fn setup_parts(s: &Setup) -> Setup {
+    Setup {
+        h: Harness { app: s.h.app.clone(), admin: s.h.admin.clone(), state: s.h.state.clone() },
+        police_officer: s.police_officer.clone(),
+        civil_officer: s.civil_officer.clone(),
+        tax_officer: s.tax_officer.clone(),
+        staff: s.staff.clone(),
+        resource: s.resource,
+    }
+}
+
 backend_tests!(
+    art_16_calls_over_the_rate_are_refused_with_retry_after_and_audited,
+    art_16_the_daily_quota_holds_across_instances,
+    art_16_usage_per_grant_for_consumer_provider_and_authority,
     art_16_keyed_lookup_returns_only_granted_items_masked,
     art_16_raw_values_only_where_the_grant_approved_them,
     art_16_calls_outside_the_grant_are_refused_and_audited,

@@ -154,6 +154,7 @@ async fn art_14_a_restricted_request_is_reviewed_through_the_pages(db: &TestDb) 
     let items = g.text.split("id=\"grant-items\"").nth(1).unwrap().split("</dd>").next().unwrap();
     assert!(items.contains("id_number") && !items.contains(">name<"), "{items}");
     assert!(!g.text.contains("id=\"grant-action-suspend\""), "the consumer cannot suspend");
+    assert!(g.text.contains("id=\"grant-usage\"") && g.text.contains("id=\"usage-none\""), "no calls yet");
     assert_eq!(page(&s.h, &gpath, &tax).await.status, StatusCode::NOT_FOUND);
     let suspend = format!("{gpath}/suspend");
     let r = post(&s.h, &suspend, &consumer, &[("csrf", &consumer_csrf), ("reason", "自行暂停")]).await;
@@ -302,7 +303,47 @@ async fn art_14_the_authority_arbitrates_a_refusal_through_the_pages(db: &TestDb
     );
 }
 
+async fn art_16_the_authority_sets_an_apps_rate_and_quota_on_its_page(db: &TestDb) {
+    let s = setup(db).await;
+    let consumer = web_login(&s.h, "civil-officer", PASSWORD).await;
+    let list = page(&s.h, "/sharing/apps", &consumer).await;
+    let csrf = csrf_of(&list.text);
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("name", "社会救助核查系统"),
+        ("description", "调用户籍核查接口"),
+        ("contact", "王工"),
+    ];
+    assert_eq!(post(&s.h, "/sharing/apps", &consumer, &fields).await.status, StatusCode::OK);
+    let list = page(&s.h, "/sharing/apps", &consumer).await;
+    let id = list.text.split("<tr id=\"app-").nth(1).unwrap().split('"').next().unwrap().to_string();
+    assert!(
+        list.text.contains("data-rate=\"50\" data-quota=\"100000\" data-today=\"0\""),
+        "the defaults: {}",
+        list.text
+    );
+    assert!(!list.text.contains("class=\"inline limits-form\""), "an agency does not set its own limits");
+    let r =
+        post(&s.h, &format!("/sharing/apps/{id}/limits"), &consumer, &[("csrf", &csrf), ("rate_per_second", "500")])
+            .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+
+    let admin = web_login(&s.h, "root", ADMIN_PASSWORD).await;
+    let list = page(&s.h, "/sharing/apps", &admin).await;
+    assert!(list.text.contains(&format!("id=\"limits-{id}\"")), "{}", list.text);
+    let admin_csrf = csrf_of(&list.text);
+    let path = format!("/sharing/apps/{id}/limits");
+    let r = post(&s.h, &path, &admin, &[("csrf", &admin_csrf), ("rate_per_second", "五"), ("daily_quota", "")]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    assert!(r.text.contains(&format!("data-field=\"app-{id}\"")) && r.text.contains("正整数"), "{}", r.text);
+    let r = post(&s.h, &path, &admin, &[("csrf", &admin_csrf), ("rate_per_second", "5"), ("daily_quota", "")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let list = page(&s.h, "/sharing/apps", &consumer).await;
+    assert!(list.text.contains("data-rate=\"5\" data-quota=\"100000\""), "{}", list.text);
+}
+
 backend_tests!(
+    art_16_the_authority_sets_an_apps_rate_and_quota_on_its_page,
     art_14_a_restricted_request_is_reviewed_through_the_pages,
     art_14_not_shared_data_shows_its_legal_basis_and_the_demand_route_on_the_pages,
     art_14_the_authority_arbitrates_a_refusal_through_the_pages,

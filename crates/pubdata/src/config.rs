@@ -3,7 +3,7 @@
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
-use pubdata_domain::client_app::SharingKey;
+use pubdata_domain::client_app::{CallLimits, LimitOverrides, SharingKey};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -40,6 +40,11 @@ pub struct Config {
     /// PostgreSQL, where every instance must hold the same one; with SQLite, absent means a key
     /// file created once in `data_dir`.
     pub sharing_key: Option<SecretText>,
+    /// Calls a second a client application may make through the sharing channel, on each
+    /// instance, unless the authority set its own.
+    pub gateway_rate_per_second: u32,
+    /// Calls a district day a client application may make, unless the authority set its own.
+    pub gateway_daily_quota: u64,
 }
 
 /// A secret from the configuration: passed through as given, shown as `***`.
@@ -71,6 +76,8 @@ impl Default for Config {
             authority_name: pubdata_store::bootstrap::DEFAULT_AUTHORITY_NAME.into(),
             audit_batch_max: 512,
             sharing_key: None,
+            gateway_rate_per_second: CallLimits::default().rate_per_second,
+            gateway_daily_quota: CallLimits::default().daily_quota,
         }
     }
 }
@@ -125,6 +132,21 @@ impl Config {
             sharing_key: self.sharing_key.as_ref().map(|_| SecretText("***".into())),
             ..self.clone()
         }
+    }
+
+    /// The sharing channel's default rate and daily quota, checked.
+    pub fn gateway_limits(&self) -> Result<CallLimits, String> {
+        let limits = LimitOverrides {
+            rate_per_second: Some(self.gateway_rate_per_second),
+            daily_quota: Some(self.gateway_daily_quota),
+        };
+        limits.check().map_err(|e| match e {
+            pubdata_domain::Error::Invalid { field, message } => {
+                format!("配置有误 / invalid configuration: gateway_{field}: {} / {}", message.zh, message.en)
+            }
+            other => format!("配置有误 / invalid configuration: {other}"),
+        })?;
+        Ok(limits.effective(CallLimits::default()))
     }
 
     /// The platform key for client applications' secrets: configured, or (SQLite only) read
@@ -195,6 +217,18 @@ mod tests {
             let mode = std::fs::metadata(dir.path().join("sharing.key")).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+    }
+
+    #[test]
+    fn art_16_the_gateway_limits_are_configurable_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("pubdata.toml");
+        std::fs::write(&f, "gateway_rate_per_second = 200\ngateway_daily_quota = 5000\n").unwrap();
+        let c = Config::load(Some(&f), &Overrides::default()).unwrap();
+        assert_eq!(c.gateway_limits().unwrap(), CallLimits { rate_per_second: 200, daily_quota: 5000 });
+        let c = Config { gateway_rate_per_second: 0, ..Config::default() };
+        let e = c.gateway_limits().unwrap_err();
+        assert!(e.contains("gateway_rate_per_second") && e.contains("每秒调用次数"), "{e}");
     }
 
     #[test]

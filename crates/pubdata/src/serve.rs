@@ -1,6 +1,7 @@
 //! `pubdata serve`: connect (migrating as needed), make sure the platform is initialised,
 //! optionally seed the demo district, and serve until interrupted; meanwhile recover
-//! interrupted deliveries and run the scheduled cross-checks that fall due.
+//! interrupted deliveries, run the scheduled cross-checks that fall due and store the sharing
+//! channel's call counts.
 
 use crate::commands::{connect, logging};
 use crate::config::Config;
@@ -22,6 +23,7 @@ pub async fn run(config: Config, demo_mode: bool) -> Result<ExitCode, String> {
     }
     let store = connect(&config).await?;
     let sharing_key = config.sharing_key()?;
+    let gateway_limits = config.gateway_limits()?;
     let authority = if demo_mode { demo::DEMO_AUTHORITY_NAME } else { config.authority_name.as_str() };
     let first = bootstrap::ensure_initialized(&store, authority, true)
         .await
@@ -59,6 +61,7 @@ pub async fn run(config: Config, demo_mode: bool) -> Result<ExitCode, String> {
         registration_open: config.registration_open,
         trust_proxy: config.trust_proxy,
         sharing_key,
+        gateway_limits,
         ..WebConfig::default()
     };
     let index_dir = config.data_dir.join("search-index");
@@ -100,6 +103,21 @@ pub async fn run(config: Config, demo_mode: bool) -> Result<ExitCode, String> {
             run_scheduled_cross_checks(&schedule_store).await;
         }
     });
+    // The sharing channel's call counts (quotas, usage pages): into the database every few
+    // seconds, and once more after the last request.
+    let usage = state.usage.clone();
+    let usage_store = store.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(USAGE_FLUSH_EVERY);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            if let Err(e) = usage.flush(&usage_store).await {
+                tracing::error!(error = %e, "storing the sharing channel's usage counts failed");
+            }
+        }
+    });
+    let final_usage = state.usage.clone();
     let app = pubdata_web::app(state);
     println!(
         "pubdata 已启动 / listening on {url}  ({} · {:.0} ms)",
@@ -111,10 +129,16 @@ pub async fn run(config: Config, demo_mode: bool) -> Result<ExitCode, String> {
         .with_graceful_shutdown(shutdown())
         .await
         .map_err(|e| format!("server error: {e}"))?;
+    if let Err(e) = final_usage.flush(&store).await {
+        tracing::error!(error = %e, "storing the sharing channel's last usage counts failed");
+    }
     store.close().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }
+
+/// How often `serve` adds the sharing channel's call counts to the database.
+const USAGE_FLUSH_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// How often `serve` looks for scheduled cross-checks that are due.
 const SCHEDULED_CROSS_CHECKS_EVERY: std::time::Duration = std::time::Duration::from_secs(600);

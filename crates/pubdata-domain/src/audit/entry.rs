@@ -112,6 +112,9 @@ pub enum Action {
     ClientAppRetireSecret,
     #[serde(rename = "client_app.disable")]
     ClientAppDisable,
+    /// The authority set a client application's rate or daily quota (Art.16).
+    #[serde(rename = "client_app.set_limits")]
+    ClientAppSetLimits,
     /// A call through the sharing channel (Art.15-16): answered, or refused with its reason.
     #[serde(rename = "gateway.call")]
     GatewayCall,
@@ -173,6 +176,7 @@ impl Action {
             Action::ClientAppRotate => "client_app.rotate",
             Action::ClientAppRetireSecret => "client_app.retire_secret",
             Action::ClientAppDisable => "client_app.disable",
+            Action::ClientAppSetLimits => "client_app.set_limits",
             Action::GatewayCall => "gateway.call",
         }
     }

@@ -550,6 +550,15 @@ pub fn client_app_disabled(app_id: i64, reason: &str) -> AuditEvent {
     event(Action::ClientAppDisable, "client_app", Some(app_id.to_string()), json!({ "reason": reason }))
 }
 
+pub fn client_app_limits_set(app_id: i64, limits: &crate::client_app::LimitOverrides) -> AuditEvent {
+    event(
+        Action::ClientAppSetLimits,
+        "client_app",
+        Some(app_id.to_string()),
+        json!({ "rate_per_second": limits.rate_per_second, "daily_quota": limits.daily_quota }),
+    )
+}
+
 /// A call through the sharing channel was answered (Art.16: every call leaves a record).
 pub fn gateway_called(app_id: i64, method: &str, path: &str, status: u16, detail: Value) -> AuditEvent {
     event(

@@ -4,10 +4,12 @@
 //! (see [`signature`]), and can be disabled. Its secret is shown once and kept sealed with the
 //! platform key (see [`sealing`]), never in clear.
 
+pub mod limits;
 pub mod refusal;
 pub mod sealing;
 pub mod signature;
 
+pub use limits::{CallLimits, LimitOverrides};
 pub use refusal::Refusal;
 pub use sealing::SharingKey;
 pub use signature::{SignatureMethod, SignedRequest};
@@ -162,6 +164,9 @@ pub struct GatewayCaller {
     pub consumer_org: OrgId,
     pub consumer_org_name: String,
     pub signature_method: SignatureMethod,
+    /// The rate and quota the authority set for the application, if any.
+    #[serde(skip)]
+    pub limits: LimitOverrides,
     #[serde(skip)]
     pub source: Source,
 }

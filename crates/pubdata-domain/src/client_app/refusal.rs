@@ -19,6 +19,10 @@ pub enum Refusal {
     /// The nonce was used before by the same application within the window.
     ReplayedNonce,
     BodyTooLarge,
+    /// More calls in the last second than the application's rate allows.
+    RateLimited,
+    /// The application has used its calls for the district day.
+    QuotaExceeded,
 }
 
 impl Refusal {
@@ -35,6 +39,8 @@ impl Refusal {
             Refusal::BadSignature => "gateway_bad_signature",
             Refusal::ReplayedNonce => "gateway_replayed_nonce",
             Refusal::BodyTooLarge => "gateway_body_too_large",
+            Refusal::RateLimited => "gateway_rate_limited",
+            Refusal::QuotaExceeded => "gateway_quota_exceeded",
         }
     }
 
@@ -44,6 +50,7 @@ impl Refusal {
             Refusal::UnsupportedSignatureMethod | Refusal::BadNonce => 400,
             Refusal::AppDisabled | Refusal::AddressNotAllowed => 403,
             Refusal::BodyTooLarge => 413,
+            Refusal::RateLimited | Refusal::QuotaExceeded => 429,
             Refusal::Unsigned
             | Refusal::StaleTimestamp
             | Refusal::UnknownApp
@@ -89,6 +96,14 @@ impl Refusal {
                 "this nonce was used before: the call looks like a replay and is refused",
             ),
             Refusal::BodyTooLarge => ("请求体超过 256 KiB", "the request body exceeds 256 KiB"),
+            Refusal::RateLimited => (
+                "调用过于频繁，超过该应用的每秒调用次数：请按 Retry-After 指示的秒数后重试",
+                "too many calls: the application's calls per second are exceeded; retry after the seconds Retry-After gives",
+            ),
+            Refusal::QuotaExceeded => (
+                "该应用今日的调用配额已用完：配额于次日零时（北京时间）恢复，如需提高请联系主管部门",
+                "the application's daily quota is used up: it starts afresh at midnight (UTC+8); ask the authority to raise it",
+            ),
         };
         Text::new(zh.to_string(), en.to_string())
     }

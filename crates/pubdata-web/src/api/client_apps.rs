@@ -10,7 +10,7 @@ use crate::extract::{ApiJson, ApiPath};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use pubdata_domain::client_app::NewClientApp;
+use pubdata_domain::client_app::{LimitOverrides, NewClientApp};
 use pubdata_domain::ids::OrgId;
 use pubdata_store::client_apps::{self, ClientApp, IssuedSecret};
 use serde::Deserialize;
@@ -122,4 +122,31 @@ pub async fn disable(
     ApiJson(req): ApiJson<Disable>,
 ) -> ApiResult<Json<ClientApp>> {
     Ok(Json(client_apps::disable(&state.store, &api.caller, id, &req.reason).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// Calls a second on each instance (1-100000); absent or null: the platform's default.
+    #[serde(default)]
+    pub rate_per_second: Option<u32>,
+    /// Calls a district day (1-1000000000); absent or null: the platform's default.
+    #[serde(default)]
+    pub daily_quota: Option<u64>,
+}
+
+/// Set an application's own rate and daily quota (the authority's `client_app.manage`); calls
+/// over either are refused with 429 and `Retry-After`.
+#[utoipa::path(post, path = "/client-apps/{id}/limits", tag = "client-apps", params(("id" = i64, Path)),
+    request_body = Limits,
+    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn set_limits(
+    State(state): State<AppState>,
+    api: Api<perm::ClientAppManage>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<Limits>,
+) -> ApiResult<Json<ClientApp>> {
+    let limits = LimitOverrides { rate_per_second: req.rate_per_second, daily_quota: req.daily_quota };
+    Ok(Json(client_apps::set_limits(&state.store, &api.caller, id, limits).await?))
 }

@@ -14,6 +14,7 @@ pub(crate) mod orgs;
 mod projects;
 pub(crate) mod sharing;
 mod tokens;
+mod usage;
 mod users;
 pub(crate) mod verification;
 pub mod views;
@@ -132,4 +133,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(client_apps::rotate))
         .routes(routes!(client_apps::retire_previous))
         .routes(routes!(client_apps::disable))
+        .routes(routes!(client_apps::set_limits))
+        .routes(routes!(usage::grant_usage))
 }

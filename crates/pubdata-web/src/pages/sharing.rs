@@ -21,11 +21,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use pubdata_domain::catalog::{Delivery, Level, ShareAttribute};
-use pubdata_domain::client_app::NewClientApp;
+use pubdata_domain::client_app::{CallLimits, LimitOverrides, NewClientApp, limits};
 use pubdata_domain::identity::{Permission, Scope};
 use pubdata_domain::sharing::{GrantAction, GrantState, RequestState, ScenarioCategory};
 use pubdata_store::catalog::resources;
 use pubdata_store::client_apps::{self, ClientApp, IssuedSecret};
+use pubdata_store::gateway_usage::{self, GrantUsage};
 use pubdata_store::sharing::{self, GrantList, GrantView, RequestFilter, RequestList, ShareRequestView};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -43,6 +44,8 @@ fn field_label(lang: Lang, field: &str) -> String {
         "raw_justification" => "sharing.f.raw_justification",
         "decision" => "sharing.decision",
         "reason" => "sharing.reason",
+        "rate_per_second" => "sharing.rate_per_second",
+        "daily_quota" => "sharing.daily_quota",
         _ => return field.to_string(),
     };
     lang.t(key).to_string()
@@ -648,6 +651,8 @@ struct GrantPage {
     failed: String,
     posted: PostedReason,
     problems: Vec<ProblemView>,
+    /// The grant's use through the channel over the last 30 days.
+    usage: Option<GrantUsage>,
 }
 
 impl GrantPage {
@@ -687,6 +692,8 @@ async fn grant_page(
         Err(e) => return error_page(lang, e.into()),
     };
     let names = org_names(state, page, lang).await;
+    // Whoever sees the grant sees its use; a failure to read it leaves the section out.
+    let usage = gateway_usage::grant_usage(&state.store, &page.caller, id, 30).await.ok();
     let mut ctx = PageCtx::new(page, "sharing.grant", uri, flash)
         .crumb("sharing.grants", "/sharing/grants")
         .crumb_text(&format!("#{id}"), &format!("/sharing/grants/{id}"));
@@ -725,6 +732,7 @@ async fn grant_page(
         failed: failed.to_string(),
         posted,
         problems,
+        usage,
         g,
     };
     render_status(status, &view)
@@ -774,6 +782,12 @@ struct AppsPage {
     ctx: PageCtx,
     apps: Vec<ClientApp>,
     can_manage: bool,
+    /// The authority sets applications' rates and quotas.
+    can_set_limits: bool,
+    /// The platform's defaults.
+    defaults: CallLimits,
+    /// Each application's calls today, by id.
+    today: std::collections::HashMap<i64, gateway_usage::Counts>,
     form: AppForm,
     problems: Vec<ProblemView>,
     /// The app whose action failed, and that failure's message beside its form.
@@ -787,6 +801,14 @@ impl AppsPage {
 
     fn failure(&self, id: &i64) -> String {
         self.failed.as_ref().filter(|(f, _)| f == id).map(|(_, m)| m.clone()).unwrap_or_default()
+    }
+
+    fn effective(&self, a: &ClientApp) -> CallLimits {
+        a.limits.effective(self.defaults)
+    }
+
+    fn calls_today(&self, id: &i64) -> gateway_usage::Counts {
+        self.today.get(id).copied().unwrap_or_default()
     }
 
     fn at(&self, s: &str) -> String {
@@ -840,7 +862,10 @@ async fn apps_page(
         }
     }
     let can_manage = page.caller.principal.has(Permission::ClientAppManage);
-    render_status(status, &AppsPage { ctx, apps, can_manage, form, problems, failed })
+    let can_set_limits = limits::require_set_limits(&page.caller.principal).is_ok();
+    let today = gateway_usage::apps_today(&state.store).await.unwrap_or_default();
+    let defaults = state.config.gateway_limits;
+    render_status(status, &AppsPage { ctx, apps, can_manage, can_set_limits, defaults, today, form, problems, failed })
 }
 
 pub async fn apps(
@@ -915,6 +940,35 @@ pub async fn register_app(
 pub struct AppAction {
     #[serde(default)]
     reason: String,
+    /// For `limits`: empty means the platform's default.
+    #[serde(default)]
+    rate_per_second: String,
+    #[serde(default)]
+    daily_quota: String,
+}
+
+impl AppAction {
+    /// The limits form's values: blank for the default, else a whole number.
+    fn limits(&self) -> Result<LimitOverrides, ApiError> {
+        fn number<T: std::str::FromStr>(field: &str, v: &str) -> Result<Option<T>, ApiError> {
+            let v = v.trim();
+            if v.is_empty() {
+                return Ok(None);
+            }
+            v.parse().map(Some).map_err(|_| {
+                pubdata_domain::Error::invalid(
+                    field,
+                    "应为正整数，留空表示平台默认值",
+                    "must be a whole number; leave it empty for the default",
+                )
+                .into()
+            })
+        }
+        Ok(LimitOverrides {
+            rate_per_second: number("rate_per_second", &self.rate_per_second)?,
+            daily_quota: number("daily_quota", &self.daily_quota)?,
+        })
+    }
 }
 
 pub async fn app_action(
@@ -933,6 +987,10 @@ pub async fn app_action(
             }
             "disable" => {
                 client_apps::disable(store, caller, id, &form.value.reason).await.map(|_| None).map_err(Into::into)
+            }
+            "limits" => {
+                let limits = form.value.limits()?;
+                client_apps::set_limits(store, caller, id, limits).await.map(|_| None).map_err(Into::into)
             }
             _ => Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "页面不存在", "page not found")),
         }

@@ -17,12 +17,14 @@ pub const ADMIN_PASSWORD: &str = "Admin-Test-2026";
 pub struct Harness {
     pub app: Router,
     pub admin: String,
+    /// The application's state, e.g. to flush the sharing channel's usage counts.
+    pub state: AppState,
 }
 
 pub async fn harness(db: &TestDb) -> Harness {
     bootstrap::admin_init(&db.store, "root", ADMIN_PASSWORD).await.unwrap();
-    let app = app(AppState::open(db.store.clone(), WebConfig::default(), None).await.unwrap());
-    let mut h = Harness { app, admin: String::new() };
+    let state = AppState::open(db.store.clone(), WebConfig::default(), None).await.unwrap();
+    let mut h = Harness { app: app(state.clone()), admin: String::new(), state };
     h.admin = h.login("root", ADMIN_PASSWORD).await;
     h
 }
