@@ -493,6 +493,40 @@ async fn art_7_registering_granted_data_as_own_resource_needs_confirmation(db: &
     assert!(sharing::received_flag(store, &d.civil_officer, id).await.unwrap().is_none());
 }
 
+async fn art_7_the_flag_is_shown_only_with_the_working_copy(db: &TestDb) {
+    let d = district(db).await;
+    let store = &db.store;
+    let resource = population(&d, ShareAttribute::Unconditional).await;
+    sharing::create(store, &settings(), &d.civil_officer, request(resource)).await.unwrap();
+    let copied = vec![
+        item("sfzh", "身份证号", Level::L4, true),
+        item("name", "姓名", Level::L3, false),
+        item("relief_type", "救助类别", Level::L2, false),
+    ];
+    let doc = document(d.civil, "低保对象户籍信息", ShareAttribute::Unconditional, ShareTerm::LongTerm, copied);
+    let id = resources::create(&d.cat, &d.civil_officer, doc).await.unwrap();
+    // The flag names the grant civil affairs holds: its own agency and those who see all
+    // organisations see it with the draft.
+    for who in [&d.civil_officer, &d.staff, &d.supervisor] {
+        assert!(sharing::received_flag(store, who, id).await.unwrap().is_some(), "{}", who.principal.username);
+    }
+    // Other agencies, the grant's provider too, see neither the draft nor its flag.
+    for who in [&d.tax_officer, &d.police_officer] {
+        assert!(matches!(resources::get(&d.cat, who, id).await, Err(Error::NotFound { .. })));
+        assert!(matches!(sharing::received_flag(store, who, id).await, Err(Error::NotFound { .. })));
+    }
+    // Published, the resource is in every agency's catalog; its flag stays with the working copy.
+    resources::review(&d.cat, &d.civil_officer, id, ReviewAction::Submit, "", Some("救助业务数据")).await.unwrap();
+    resources::review(&d.cat, &d.staff, id, ReviewAction::Approve, "", None).await.unwrap();
+    sharing::confirm_received(store, &d.staff, id, "救助类别为本单位采集，身份信息仅作关联").await.unwrap();
+    resources::review(&d.cat, &d.staff, id, ReviewAction::Publish, "", None).await.unwrap();
+    assert!(resources::get(&d.cat, &d.tax_officer, id).await.is_ok());
+    assert!(matches!(sharing::received_flag(store, &d.tax_officer, id).await, Err(Error::NotFound { .. })));
+    let flag = sharing::received_flag(store, &d.civil_officer, id).await.unwrap().unwrap();
+    assert!(flag.confirmed_at.is_some());
+    assert!(matches!(sharing::received_flag(store, &d.staff, id + 1000).await, Err(Error::NotFound { .. })));
+}
+
 async fn art_13_requests_outside_scope_are_refused_with_field_errors(db: &TestDb) {
     let d = district(db).await;
     let store = &db.store;
@@ -545,5 +579,6 @@ backend_tests!(
     art_15_grant_expires_on_its_end_date,
     art_15_provider_suspends_and_revokes_a_grant_with_a_reason,
     art_7_registering_granted_data_as_own_resource_needs_confirmation,
+    art_7_the_flag_is_shown_only_with_the_working_copy,
     art_13_requests_outside_scope_are_refused_with_field_errors,
 );

@@ -4,6 +4,7 @@
 //! published until the authority confirms it is the agency's own data.
 
 use crate::catalog::index::parse_document;
+use crate::catalog::resources;
 use crate::db::{Store, WriteTx};
 use crate::error::{Error, Result};
 use pubdata_domain::audit::events;
@@ -101,11 +102,23 @@ pub(crate) async fn check_publishable(conn: &mut AnyConnection, resource_id: i64
     }
 }
 
-/// A resource's Art.7 flag, if it has one (`catalog.read`; the resource's visibility is the
-/// catalog's business, the flag says only which grant it matched).
+/// A resource's Art.7 flag, if it has one (`catalog.read`). The flag belongs to the resource's
+/// working copy and names the grant through which its agency receives the data, so it is shown
+/// to those who see the working copy: the compiling and providing agencies, and the roles that
+/// see all organisations. To anyone else a draft is not found, as in the catalog, and so is the
+/// flag of a published resource.
 pub async fn received_flag(store: &Store, caller: &Caller, resource_id: i64) -> Result<Option<ReceivedFlag>> {
     caller.principal.require(Permission::CatalogRead)?;
-    fetch(&mut *store.reader().acquire().await?, resource_id).await
+    let mut conn = store.reader().acquire().await?;
+    let resource = resources::fetch(&mut conn, resource_id).await?;
+    if !resource.sees_working(&caller.principal) {
+        return Err(if resource.current_version > 0 {
+            Error::not_found("received-data flag", resource_id)
+        } else {
+            Error::not_found("resource", resource_id)
+        });
+    }
+    fetch(&mut conn, resource_id).await
 }
 
 /// The authority confirms that a flagged resource is the agency's own data (`sharing.arbitrate`,

@@ -337,9 +337,10 @@ pub struct ConfirmBody {
     pub comment: String,
 }
 
-/// A resource's Art.7 flag (`null` when it has none).
+/// A resource's Art.7 flag (`null` when it has none), for those who see the resource's working
+/// copy: its compiling and providing agencies, the authority and supervisors (others: 404).
 #[utoipa::path(get, path = "/received-data/{resource_id}", tag = "sharing", params(("resource_id" = i64, Path)),
-    responses((status = 200, body = Object), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn received(
     State(state): State<AppState>,
     api: Api<perm::CatalogRead>,
