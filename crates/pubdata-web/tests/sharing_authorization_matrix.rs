@@ -86,6 +86,7 @@ enum Endpoint {
     GrantsGiven,
     GrantsAll,
     GrantGet,
+    GrantUsage,
     GrantSuspend,
     GrantResume,
     GrantRevoke,
@@ -98,12 +99,13 @@ enum Endpoint {
     AppRotate,
     AppRetirePrevious,
     AppDisable,
+    AppSetLimits,
 }
 
 use Endpoint::*;
 
 impl Endpoint {
-    const ALL: [Endpoint; 23] = [
+    const ALL: [Endpoint; 25] = [
         RequestsList,
         RequestsIncoming,
         RequestsAll,
@@ -115,6 +117,7 @@ impl Endpoint {
         GrantsGiven,
         GrantsAll,
         GrantGet,
+        GrantUsage,
         GrantSuspend,
         GrantResume,
         GrantRevoke,
@@ -127,6 +130,7 @@ impl Endpoint {
         AppRotate,
         AppRetirePrevious,
         AppDisable,
+        AppSetLimits,
     ];
 
     fn describe(self) -> &'static str {
@@ -142,6 +146,7 @@ impl Endpoint {
             GrantsGiven => "GET /grants?view=given",
             GrantsAll => "GET /grants?view=all",
             GrantGet => "GET /grants/{A's}",
+            GrantUsage => "GET /grants/{A's}/usage",
             GrantSuspend => "POST /grants/{id}/suspend",
             GrantResume => "POST /grants/{id}/resume",
             GrantRevoke => "POST /grants/{id}/revoke",
@@ -154,6 +159,7 @@ impl Endpoint {
             AppRotate => "POST /client-apps/{id}/rotate",
             AppRetirePrevious => "POST /client-apps/{id}/retire-previous",
             AppDisable => "POST /client-apps/{id}/disable",
+            AppSetLimits => "POST /client-apps/{A's}/limits",
         }
     }
 }
@@ -260,6 +266,15 @@ const GRANT_MANAGEMENT: &[(Endpoint, Role, &[Outcome])] = &[
     (GrantGet,          Supervisor,        &[Allowed,   Allowed,   Allowed]),
     (GrantGet,          ServiceUnit,       &[Forbidden]),
     (GrantGet,          PublicUser,        &[Forbidden]),
+    // A grant's use is seen by whoever sees the grant.
+    (GrantUsage,        AuthorityAdmin,    &[Allowed]),
+    (GrantUsage,        AuthorityStaff,    &[Allowed]),
+    (GrantUsage,        AgencyAdmin,       &[Allowed,   NotFound,  Allowed]),
+    (GrantUsage,        AgencyDataOfficer, &[Allowed,   NotFound,  Allowed]),
+    (GrantUsage,        AccountableHead,   &[Allowed,   NotFound,  Allowed]),
+    (GrantUsage,        Supervisor,        &[Allowed,   Allowed,   Allowed]),
+    (GrantUsage,        ServiceUnit,       &[Forbidden]),
+    (GrantUsage,        PublicUser,        &[Forbidden]),
     // Art.16: the provider (sharing.review) or the authority (sharing.arbitrate) changes a grant.
     (GrantSuspend,      AuthorityAdmin,    &[Allowed]),
     (GrantSuspend,      AuthorityStaff,    &[Allowed]),
@@ -363,6 +378,15 @@ const GRANT_MANAGEMENT: &[(Endpoint, Role, &[Outcome])] = &[
     (AppDisable,        Supervisor,        &[Forbidden, Forbidden, Forbidden]),
     (AppDisable,        ServiceUnit,       &[Forbidden]),
     (AppDisable,        PublicUser,        &[Forbidden]),
+    // Rates and quotas are the authority's to set: an agency may not raise its own.
+    (AppSetLimits,      AuthorityAdmin,    &[Allowed]),
+    (AppSetLimits,      AuthorityStaff,    &[Forbidden]),
+    (AppSetLimits,      AgencyAdmin,       &[Forbidden, Forbidden, Forbidden]),
+    (AppSetLimits,      AgencyDataOfficer, &[Forbidden, Forbidden, Forbidden]),
+    (AppSetLimits,      AccountableHead,   &[Forbidden, Forbidden, Forbidden]),
+    (AppSetLimits,      Supervisor,        &[Forbidden, Forbidden, Forbidden]),
+    (AppSetLimits,      ServiceUnit,       &[Forbidden]),
+    (AppSetLimits,      PublicUser,        &[Forbidden]),
 ];
 
 // ---- the district ----
@@ -615,6 +639,7 @@ impl District {
             GrantsGiven => (get, "/api/v1/grants?view=given".into(), None),
             GrantsAll => (get, "/api/v1/grants?view=all".into(), None),
             GrantGet => (get, format!("/api/v1/grants/{}", self.grant), None),
+            GrantUsage => (get, format!("/api/v1/grants/{}/usage", self.grant), None),
             GrantSuspend => (post, format!("/api/v1/grants/{}/suspend", self.fresh_grant().await), Some(reason)),
             GrantResume => {
                 let g = self.fresh_grant().await;
@@ -653,6 +678,10 @@ impl District {
             AppDisable => {
                 let body = json!({"reason": "系统下线"});
                 (post, format!("/api/v1/client-apps/{}/disable", self.fresh_app().await), Some(body))
+            }
+            AppSetLimits => {
+                let body = json!({"rate_per_second": 200, "daily_quota": 500000});
+                (post, format!("/api/v1/client-apps/{}/limits", self.app), Some(body))
             }
         }
     }
