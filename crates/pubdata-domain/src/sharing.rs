@@ -14,7 +14,7 @@
 //! for them with a justification, and only an explicit approval gives them.
 //!
 //! Art.7: [`received_match`] decides whether a resource an agency registers is data it receives
-//! through a grant.
+//! through a grant. Art.14's periodic re-evaluation of share attributes: [`reevaluation`].
 
 use crate::calendar::WorkCalendar;
 use crate::catalog::{DataItem, Delivery, Level, Problem, ResourceDocument, ShareAttribute, ShareTerm, code_enum};
@@ -25,6 +25,9 @@ use crate::text::Text;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use time::{Date, Month};
+
+pub mod reevaluation;
+pub use reevaluation::DEFAULT_SHARE_REVIEW_MONTHS;
 
 /// Working days a provider has to review a request for restricted data, unless configured
 /// otherwise (Art.14).

@@ -100,6 +100,8 @@ pub enum Action {
     SharingReceivedFlag,
     #[serde(rename = "sharing.received_confirm")]
     SharingReceivedConfirm,
+    #[serde(rename = "sharing.share_review")]
+    SharingShareReview,
     #[serde(rename = "audit.verify")]
     AuditVerify,
     #[serde(rename = "audit.export")]
@@ -170,6 +172,7 @@ impl Action {
             Action::SharingGrantUpdate => "sharing.grant_update",
             Action::SharingReceivedFlag => "sharing.received_flag",
             Action::SharingReceivedConfirm => "sharing.received_confirm",
+            Action::SharingShareReview => "sharing.share_review",
             Action::AuditVerify => "audit.verify",
             Action::AuditExport => "audit.export",
             Action::ClientAppCreate => "client_app.create",

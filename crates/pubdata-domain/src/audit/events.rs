@@ -501,6 +501,30 @@ pub fn received_flag_confirmed(resource_id: i64, grant_id: i64, comment: &str) -
     )
 }
 
+/// The providing agency re-evaluated a resource's share attribute (Art.14): the outcome, the
+/// attribute as it stood, and the next review date that follows.
+pub fn share_attribute_reviewed(
+    resource_id: i64,
+    review_id: i64,
+    outcome: &str,
+    comment: &str,
+    share_attribute: &str,
+    next_review_on: &str,
+) -> AuditEvent {
+    event(
+        Action::SharingShareReview,
+        "resource",
+        Some(resource_id.to_string()),
+        json!({
+            "review_id": review_id,
+            "outcome": outcome,
+            "comment": comment,
+            "share_attribute": share_attribute,
+            "next_review_on": next_review_on,
+        }),
+    )
+}
+
 /// `result` is `ok` or the break's description.
 pub fn audit_verified(entries: i64, result: &str) -> AuditEvent {
     event(Action::AuditVerify, "audit_chain", None, json!({ "entries": entries, "result": result }))
