@@ -1,16 +1,18 @@
 //! Sharing (Ch.4, Art.13-16) over storage: share requests routed at once by the resource's
 //! share attribute, the provider's review and the authority's arbitration, the grants they
 //! produce (suspended, resumed, revoked; expired by their end date when read), the lookup the
-//! sharing channel will make (`active_grant_for`), and Art.7's flag on resources registered
-//! from data received through a grant.
+//! sharing channel will make (`active_grant_for`), Art.7's flag on resources registered from
+//! data received through a grant, and Art.14's periodic re-evaluation of share attributes
+//! ([`reevaluation`]).
 //!
 //! Agencies see the requests and grants they are consumer or provider of; the roles that see
 //! all organisations (the authority, supervisors) see all. Review deadlines are computed when
 //! read, from the calendar as it stands.
 
 mod received;
+pub mod reevaluation;
 
-pub use received::{ReceivedFlag, confirm_received, received_flag};
+pub use received::{ReceivedFlag, ReceivedFlagView, confirm_received, list_received, received_flag};
 pub(crate) use received::{check_publishable, flag_if_received};
 
 use crate::calendar;
@@ -37,11 +39,16 @@ use time::Date;
 pub struct SharingSettings {
     /// Working days a provider has to review a request for restricted data (Art.14).
     pub review_working_days: i64,
+    /// Months between re-evaluations of a published resource's share attribute (Art.14).
+    pub share_review_months: u32,
 }
 
 impl Default for SharingSettings {
     fn default() -> SharingSettings {
-        SharingSettings { review_working_days: sharing::DEFAULT_REVIEW_WORKING_DAYS }
+        SharingSettings {
+            review_working_days: sharing::DEFAULT_REVIEW_WORKING_DAYS,
+            share_review_months: sharing::DEFAULT_SHARE_REVIEW_MONTHS,
+        }
     }
 }
 

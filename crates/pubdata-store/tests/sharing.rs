@@ -14,13 +14,14 @@ use pubdata_domain::catalog::{
 };
 use pubdata_domain::identity::{Caller, Permission, Role};
 use pubdata_domain::ids::OrgId;
+use pubdata_domain::sharing::reevaluation::{ReviewOutcome, ShareReviewInput, ShareReviewList, ShareReviewStatus};
 use pubdata_domain::sharing::{
     Decision, DecisionInput, GrantAction, GrantState, RefusedBy, RequestState, RequestStep, RowFilter, RowScope,
     ScenarioCategory, ShareRequestInput,
 };
 use pubdata_domain::timefmt;
 use pubdata_store::catalog::{Catalog, resources};
-use pubdata_store::sharing::{self, GrantList, RequestFilter, RequestList, SharingSettings};
+use pubdata_store::sharing::{self, GrantList, RequestFilter, RequestList, SharingSettings, reevaluation};
 use pubdata_store::{Error, Store, bootstrap, calendar};
 use pubdata_testkit::{TestDb, backend_tests};
 use time::{Date, Duration};
@@ -218,7 +219,7 @@ async fn art_14_restricted_request_waits_for_the_providers_review_within_working
         raw_justification: "核对申请人姓名与户籍登记是否一致".into(),
         ..request(resource)
     };
-    let three_days = SharingSettings { review_working_days: 3 };
+    let three_days = SharingSettings { review_working_days: 3, ..SharingSettings::default() };
     let made = sharing::create(store, &three_days, &d.civil_officer, asked).await.unwrap();
     assert_eq!((made.state, made.grant_id), (RequestState::PendingReview, None));
     assert_eq!(made.conditions.as_deref(), Some("仅限社会救助核查使用"));
@@ -570,7 +571,145 @@ async fn art_13_requests_outside_scope_are_refused_with_field_errors(db: &TestDb
     ));
 }
 
+/// Moves resource `id`'s review interval to have started on `from` (time passing, in a test).
+async fn review_interval_from(db: &TestDb, id: i64, from: Date) {
+    let from = timefmt::format_date(from);
+    db.raw(&format!("UPDATE share_review_schedules SET review_from = '{from}' WHERE resource_id = {id}"))
+        .await
+        .unwrap();
+}
+
+fn months_ago(months: i64) -> Date {
+    // add_months backwards: the same day `months` months earlier, clamped to the month's end.
+    let t = today();
+    let index = t.year() as i64 * 12 + (t.month() as i64 - 1) - months;
+    let month = time::Month::try_from((index.rem_euclid(12) + 1) as u8).unwrap();
+    let year = index.div_euclid(12) as i32;
+    Date::from_calendar_date(year, month, t.day().min(month.length(year))).unwrap()
+}
+
+async fn art_14_share_attribute_review_due_after_interval(db: &TestDb) {
+    let d = district(db).await;
+    let store = &db.store;
+    let resource = population(&d, restricted()).await;
+    let yearly = settings();
+    // Publication starts the interval: the next review is twelve months on, not yet due.
+    let view = reevaluation::schedule_of(store, &yearly, &d.civil_officer, resource).await.unwrap().unwrap();
+    assert_eq!(view.review_from, timefmt::format_date(today()));
+    assert_eq!(view.next_review_on, timefmt::format_date(pubdata_domain::sharing::add_months(today(), 12)));
+    assert_eq!(view.status, ShareReviewStatus::Scheduled);
+    assert!(!view.can_record, "only the provider records");
+    let due = reevaluation::list(store, &yearly, &d.police_officer, ShareReviewList::Due).await.unwrap();
+    assert!(due.is_empty());
+    let all = reevaluation::list(store, &yearly, &d.police_officer, ShareReviewList::All).await.unwrap();
+    assert_eq!(all.iter().map(|v| v.resource_id).collect::<Vec<_>>(), vec![resource]);
+    assert!(all[0].can_record);
+
+    // Twelve months later it is due for the provider, the authority and supervisors.
+    review_interval_from(db, resource, months_ago(12)).await;
+    for who in [&d.police_officer, &d.staff, &d.supervisor] {
+        let due = reevaluation::list(store, &yearly, who, ShareReviewList::Due).await.unwrap();
+        assert_eq!(
+            due.iter().map(|v| (v.resource_id, v.status)).collect::<Vec<_>>(),
+            vec![(resource, ShareReviewStatus::Due)]
+        );
+        assert!(reevaluation::list(store, &yearly, who, ShareReviewList::Overdue).await.unwrap().is_empty());
+    }
+    assert!(
+        reevaluation::list(store, &yearly, &d.civil_officer, ShareReviewList::Due).await.unwrap().is_empty(),
+        "not its resource"
+    );
+    assert!(!reevaluation::list(store, &yearly, &d.staff, ShareReviewList::Due).await.unwrap()[0].can_record);
+    // A day past the date it is overdue; a shorter configured interval brings the date forward.
+    review_interval_from(db, resource, months_ago(12) - Duration::days(1)).await;
+    let overdue = reevaluation::list(store, &yearly, &d.police_officer, ShareReviewList::Overdue).await.unwrap();
+    assert_eq!(overdue[0].status, ShareReviewStatus::Overdue);
+    review_interval_from(db, resource, months_ago(6)).await;
+    let half_yearly = SharingSettings { share_review_months: 6, ..settings() };
+    let due = reevaluation::list(store, &half_yearly, &d.police_officer, ShareReviewList::Due).await.unwrap();
+    assert_eq!(due[0].next_review_on, timefmt::format_date(today()));
+}
+
+async fn art_14_kept_review_moves_the_next_date(db: &TestDb) {
+    let d = district(db).await;
+    let store = &db.store;
+    let resource = population(&d, restricted()).await;
+    review_interval_from(db, resource, months_ago(13)).await;
+    let kept =
+        ShareReviewInput { outcome: ReviewOutcome::Kept, comment: "仍含个人信息，维持受限共享".into() };
+    for (who, expected) in [(&d.staff, "out_of_scope"), (&d.supervisor, "forbidden"), (&d.tax_officer, "not_found")] {
+        let e = reevaluation::record(store, &settings(), who, resource, kept.clone()).await.unwrap_err();
+        let code = match e {
+            Error::Domain(pubdata_domain::Error::OutOfScope(_)) => "out_of_scope",
+            Error::Domain(pubdata_domain::Error::Forbidden(_)) => "forbidden",
+            Error::NotFound { .. } => "not_found",
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(code, expected);
+    }
+    let before = audit_count(store).await;
+    let recorded = reevaluation::record(store, &settings(), &d.police_officer, resource, kept).await.unwrap();
+    assert_eq!(recorded.outcome, ReviewOutcome::Kept);
+    assert_eq!(recorded.share_attribute, restricted(), "the attribute as it stood");
+    assert_eq!(recorded.reviewed_by, "police-officer");
+    assert_eq!(recorded.next_review_on, timefmt::format_date(pubdata_domain::sharing::add_months(today(), 12)));
+    assert_eq!(audit_count(store).await, before + 1);
+    assert_eq!(last_audit(store).await, ("sharing.share_review".into(), "resource".into(), Some(resource.to_string())));
+    let view = reevaluation::schedule_of(store, &settings(), &d.police_officer, resource).await.unwrap().unwrap();
+    assert_eq!(
+        (view.status, view.next_review_on.clone()),
+        (ShareReviewStatus::Scheduled, recorded.next_review_on.clone())
+    );
+    assert_eq!(view.last_review.unwrap().id, recorded.id);
+    assert!(reevaluation::list(store, &settings(), &d.police_officer, ShareReviewList::Due).await.unwrap().is_empty());
+}
+
+async fn art_14_a_share_attribute_to_revise_stays_under_revision_until_published_again(db: &TestDb) {
+    let d = district(db).await;
+    let store = &db.store;
+    let resource = population(&d, restricted()).await;
+    review_interval_from(db, resource, months_ago(12)).await;
+    let before = audit_count(store).await;
+    let silent = ShareReviewInput { outcome: ReviewOutcome::ToRevise, comment: " ".into() };
+    let e = reevaluation::record(store, &settings(), &d.police_officer, resource, silent).await.unwrap_err();
+    assert_eq!(problem_fields(&e), vec!["comment".to_string()]);
+    assert_eq!(audit_count(store).await, before, "bad input changes nothing");
+    let revise = ShareReviewInput {
+        outcome: ReviewOutcome::ToRevise,
+        comment: "地址信息已脱敏，可改为无条件共享".into(),
+    };
+    reevaluation::record(store, &settings(), &d.police_officer, resource, revise).await.unwrap();
+    let due = reevaluation::list(store, &settings(), &d.police_officer, ShareReviewList::Due).await.unwrap();
+    assert_eq!(due.iter().map(|v| v.status).collect::<Vec<_>>(), vec![ShareReviewStatus::UnderRevision]);
+    assert!(!due[0].can_record);
+    let again = ShareReviewInput { outcome: ReviewOutcome::Kept, comment: String::new() };
+    assert!(matches!(
+        reevaluation::record(store, &settings(), &d.police_officer, resource, again).await,
+        Err(Error::Domain(pubdata_domain::Error::Conflict(_)))
+    ));
+
+    // The revised resource, published again, starts a new interval.
+    let revised =
+        document(d.police, "户籍人口基本信息", ShareAttribute::Unconditional, ShareTerm::LongTerm, population_items());
+    resources::update(&d.cat, &d.police_officer, resource, revised, "共享属性调整为无条件共享").await.unwrap();
+    resources::review(&d.cat, &d.police_officer, resource, ReviewAction::Submit, "", Some("本单位业务数据"))
+        .await
+        .unwrap();
+    for action in [ReviewAction::Approve, ReviewAction::Publish] {
+        resources::review(&d.cat, &d.staff, resource, action, "", None).await.unwrap();
+    }
+    let view = reevaluation::schedule_of(store, &settings(), &d.police_officer, resource).await.unwrap().unwrap();
+    assert_eq!((view.status, view.share_attribute), (ShareReviewStatus::Scheduled, ShareAttribute::Unconditional));
+    assert_eq!(view.review_from, timefmt::format_date(today()));
+    let history = reevaluation::history(store, &d.staff, resource).await.unwrap();
+    assert_eq!(history.iter().map(|r| r.outcome).collect::<Vec<_>>(), vec![ReviewOutcome::ToRevise]);
+    assert_eq!(history[0].share_attribute, restricted());
+}
+
 backend_tests!(
+    art_14_share_attribute_review_due_after_interval,
+    art_14_kept_review_moves_the_next_date,
+    art_14_a_share_attribute_to_revise_stays_under_revision_until_published_again,
     art_14_unconditional_request_is_granted_at_once,
     art_14_restricted_request_waits_for_the_providers_review_within_working_days,
     art_14_not_shared_request_is_refused_with_the_legal_basis,

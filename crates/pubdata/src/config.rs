@@ -45,6 +45,10 @@ pub struct Config {
     pub gateway_rate_per_second: u32,
     /// Calls a district day a client application may make, unless the authority set its own.
     pub gateway_daily_quota: u64,
+    /// Working days a provider has to review a request for restricted data (Art.14), 1 to 30.
+    pub sharing_review_working_days: i64,
+    /// Months between re-evaluations of a published resource's share attribute (Art.14), 1 to 60.
+    pub share_review_months: u32,
 }
 
 /// A secret from the configuration: passed through as given, shown as `***`.
@@ -78,6 +82,8 @@ impl Default for Config {
             sharing_key: None,
             gateway_rate_per_second: CallLimits::default().rate_per_second,
             gateway_daily_quota: CallLimits::default().daily_quota,
+            sharing_review_working_days: pubdata_domain::sharing::DEFAULT_REVIEW_WORKING_DAYS,
+            share_review_months: pubdata_domain::sharing::DEFAULT_SHARE_REVIEW_MONTHS,
         }
     }
 }
@@ -111,7 +117,37 @@ impl Config {
             !k.starts_with("test_") && k != "config"
         });
         figment = figment.merge(env).merge(Serialized::defaults(overrides));
-        figment.extract::<Config>().map_err(|e| format!("配置有误 / invalid configuration: {e}"))
+        let config = figment.extract::<Config>().map_err(|e| format!("配置有误 / invalid configuration: {e}"))?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Refuses values outside their range, naming the key.
+    fn check(&self) -> Result<(), String> {
+        if !(1..=30).contains(&self.sharing_review_working_days) {
+            return Err(format!(
+                "配置有误：sharing_review_working_days 须为 1 至 30 个工作日，当前为 {} / invalid configuration: \
+                 sharing_review_working_days must be 1 to 30 working days, not {}",
+                self.sharing_review_working_days, self.sharing_review_working_days
+            ));
+        }
+        if !(1..=60).contains(&self.share_review_months) {
+            return Err(format!(
+                "配置有误：share_review_months 须为 1 至 60 个月，当前为 {} / invalid configuration: \
+                 share_review_months must be 1 to 60 months, not {}",
+                self.share_review_months, self.share_review_months
+            ));
+        }
+        self.gateway_limits()?;
+        Ok(())
+    }
+
+    /// The sharing workflow's settings (Art.14).
+    pub fn sharing(&self) -> pubdata_store::sharing::SharingSettings {
+        pubdata_store::sharing::SharingSettings {
+            review_working_days: self.sharing_review_working_days,
+            share_review_months: self.share_review_months,
+        }
     }
 
     pub fn store_options(&self) -> pubdata_store::StoreOptions {
@@ -229,6 +265,28 @@ mod tests {
         let c = Config { gateway_rate_per_second: 0, ..Config::default() };
         let e = c.gateway_limits().unwrap_err();
         assert!(e.contains("gateway_rate_per_second") && e.contains("每秒调用次数"), "{e}");
+    }
+
+    #[test]
+    fn art_14_review_deadline_is_configurable() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("pubdata.toml");
+        let c = Config::default();
+        assert_eq!(c.sharing().review_working_days, 5, "five working days unless configured");
+        assert_eq!(c.sharing().share_review_months, 12, "a yearly re-evaluation unless configured");
+        std::fs::write(&f, "sharing_review_working_days = 10\nshare_review_months = 6\n").unwrap();
+        let c = Config::load(Some(&f), &Overrides::default()).unwrap();
+        assert_eq!((c.sharing().review_working_days, c.sharing().share_review_months), (10, 6));
+        for (text, key) in [
+            ("sharing_review_working_days = 0", "sharing_review_working_days"),
+            ("sharing_review_working_days = 31", "sharing_review_working_days"),
+            ("share_review_months = 0", "share_review_months"),
+            ("share_review_months = 61", "share_review_months"),
+        ] {
+            std::fs::write(&f, text).unwrap();
+            let e = Config::load(Some(&f), &Overrides::default()).unwrap_err();
+            assert!(e.contains(key) && e.contains("配置有误") && e.contains("invalid configuration"), "{e}");
+        }
     }
 
     #[test]

@@ -60,6 +60,7 @@ pub async fn run(config: Config, demo_mode: bool) -> Result<ExitCode, String> {
         cookie_secure: config.cookie_secure,
         registration_open: config.registration_open,
         trust_proxy: config.trust_proxy,
+        sharing: config.sharing(),
         sharing_key,
         gateway_limits,
         ..WebConfig::default()

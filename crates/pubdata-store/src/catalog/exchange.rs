@@ -273,6 +273,11 @@ async fn insert_archived(tx: &mut crate::db::WriteTx, r: &ArchivedResource) -> R
         .execute(tx.conn())
         .await?;
     }
+    // Art.14: a restored published resource's review interval runs from its latest version.
+    if let Some(latest) = r.versions.iter().filter(|_| r.published.is_some()).max_by_key(|v| v.version) {
+        let day = pubdata_domain::timefmt::district_date(pubdata_domain::timefmt::parse_instant(&latest.published_at)?);
+        crate::sharing::reevaluation::schedule_from(tx, r.id, day).await?;
+    }
     for e in &r.reviews {
         sqlx::query(
             "INSERT INTO catalog_reviews (resource_id, at, actor_user_id, actor_name, actor_org_id, action, from_state, to_state, comment) \

@@ -510,6 +510,8 @@ pub async fn review(
             .bind(id)
             .execute(tx.conn())
             .await?;
+            // Art.14: each publication starts a new interval before the share attribute's review.
+            crate::sharing::reevaluation::schedule_on_publication(&mut tx, id).await?;
             version = Some(v);
         }
         _ => {

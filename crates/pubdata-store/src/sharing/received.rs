@@ -148,3 +148,103 @@ pub async fn confirm_received(store: &Store, caller: &Caller, resource_id: i64, 
         .await?
         .ok_or_else(|| Error::not_found("received-data flag", resource_id))
 }
+
+/// A flag as the authority's list shows it: the flagged resource, and the grant whose data it
+/// repeats (which agency's resource, which items, for what).
+#[derive(Clone, Debug, Serialize)]
+pub struct ReceivedFlagView {
+    pub resource_id: i64,
+    pub resource_name: String,
+    pub provider_org_id: i64,
+    pub resource_state: String,
+    /// The new resource's item names that matched granted items.
+    pub matched_items: Vec<String>,
+    pub flagged_at: String,
+    pub grant_id: i64,
+    pub grant_provider_org_id: i64,
+    pub grant_resource_id: i64,
+    pub grant_resource_name: String,
+    /// The item codes the grant holds.
+    pub granted_items: Vec<String>,
+    pub grant_scenario: String,
+    pub confirmed_by: Option<String>,
+    pub confirmed_at: Option<String>,
+    pub confirmation_comment: Option<String>,
+    /// Whether the caller may confirm it now (the authority, while unconfirmed).
+    pub can_confirm: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct FlagListRow {
+    resource_id: i64,
+    resource_name: String,
+    provider_org_id: i64,
+    resource_state: String,
+    matched_items: String,
+    flagged_at: String,
+    grant_id: i64,
+    grant_provider_org_id: i64,
+    grant_resource_id: i64,
+    grant_resource_name: String,
+    granted_items: String,
+    grant_scenario: String,
+    confirmed_by: Option<String>,
+    confirmed_at: Option<String>,
+    confirmation_comment: Option<String>,
+}
+
+fn names(s: &str) -> Result<Vec<String>> {
+    serde_json::from_str(s).map_err(|_| {
+        Error::Database(sqlx::Error::Decode(format!("stored received-data item list {s:?} is not valid").into()))
+    })
+}
+
+/// The Art.7 flags, unconfirmed first and then newest first (`pending_only`: only those awaiting
+/// the authority): every one for the roles that see all organisations, an agency's own
+/// resources' flags for the agency.
+pub async fn list_received(store: &Store, caller: &Caller, pending_only: bool) -> Result<Vec<ReceivedFlagView>> {
+    sharing::require_read(&caller.principal)?;
+    let mut q = crate::sql::Sql::new(
+        "SELECT f.resource_id, c.name AS resource_name, c.provider_org_id, c.state AS resource_state, f.matched_items, \
+         f.flagged_at, f.grant_id, g.provider_org_id AS grant_provider_org_id, g.resource_id AS grant_resource_id, \
+         s.name AS grant_resource_name, g.items AS granted_items, g.scenario AS grant_scenario, f.confirmed_by, \
+         f.confirmed_at, f.confirmation_comment FROM received_data_flags f \
+         JOIN catalog_resources c ON c.id = f.resource_id JOIN share_grants g ON g.id = f.grant_id \
+         JOIN catalog_resources s ON s.id = g.resource_id WHERE 1 = 1",
+    );
+    match (caller.principal.scope(), caller.principal.org_id) {
+        (pubdata_domain::identity::Scope::All, _) => {}
+        (_, Some(org)) => {
+            q.push(" AND (c.provider_org_id = ").bind(org.0).push(" OR c.compiler_org_id = ").bind(org.0).push(")");
+        }
+        (_, None) => return Ok(Vec::new()),
+    }
+    if pending_only {
+        q.push(" AND f.confirmed_at IS NULL");
+    }
+    q.push(" ORDER BY CASE WHEN f.confirmed_at IS NULL THEN 0 ELSE 1 END, f.flagged_at DESC, f.resource_id DESC");
+    let rows: Vec<FlagListRow> = q.query_as().fetch_all(store.reader()).await?;
+    let may_confirm = caller.principal.has(Permission::SharingArbitrate);
+    rows.into_iter()
+        .map(|r| {
+            Ok(ReceivedFlagView {
+                matched_items: names(&r.matched_items)?,
+                granted_items: names(&r.granted_items)?,
+                can_confirm: may_confirm && r.confirmed_at.is_none(),
+                resource_id: r.resource_id,
+                resource_name: r.resource_name,
+                provider_org_id: r.provider_org_id,
+                resource_state: r.resource_state,
+                flagged_at: r.flagged_at,
+                grant_id: r.grant_id,
+                grant_provider_org_id: r.grant_provider_org_id,
+                grant_resource_id: r.grant_resource_id,
+                grant_resource_name: r.grant_resource_name,
+                grant_scenario: r.grant_scenario,
+                confirmed_by: r.confirmed_by,
+                confirmed_at: r.confirmed_at,
+                confirmation_comment: r.confirmation_comment,
+            })
+        })
+        .collect()
+}
