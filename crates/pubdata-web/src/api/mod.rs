@@ -12,6 +12,7 @@ mod client_apps;
 pub(crate) mod demands;
 pub(crate) mod orgs;
 mod projects;
+pub(crate) mod share_reviews;
 pub(crate) mod sharing;
 mod tokens;
 mod usage;
@@ -116,8 +117,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(sharing::suspend))
         .routes(routes!(sharing::resume))
         .routes(routes!(sharing::revoke))
+        .routes(routes!(sharing::received_list))
         .routes(routes!(sharing::received))
         .routes(routes!(sharing::confirm_received))
+        .routes(routes!(share_reviews::list))
+        .routes(routes!(share_reviews::history, share_reviews::record))
         .routes(routes!(projects::list, projects::create))
         .routes(routes!(projects::get))
         .routes(routes!(projects::add_resource))

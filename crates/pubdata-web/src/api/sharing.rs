@@ -2,8 +2,9 @@
 //! published data items for a scenario; the request is routed at once by the resource's share
 //! attribute (granted, pending the provider's review, or refused with the legal basis); the
 //! provider reviews, the authority arbitrates; grants can be suspended, resumed and revoked.
-//! `/received-data/{resource_id}/confirm`: the authority's confirmation of a resource flagged as
-//! data received through a grant (Art.7).
+//! `/received-data`: resources flagged as data received through a grant, and
+//! `/received-data/{resource_id}/confirm`, the authority's confirmation that one is the agency's
+//! own (Art.7).
 
 use crate::AppState;
 use crate::auth::{Api, perm};
@@ -19,7 +20,9 @@ use pubdata_domain::sharing::{
     ShareRequestInput,
 };
 use pubdata_domain::timefmt;
-use pubdata_store::sharing::{self, GrantList, GrantView, ReceivedFlag, RequestFilter, RequestList, ShareRequestView};
+use pubdata_store::sharing::{
+    self, GrantList, GrantView, ReceivedFlag, ReceivedFlagView, RequestFilter, RequestList, ShareRequestView,
+};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -335,6 +338,26 @@ pub async fn revoke(
 pub struct ConfirmBody {
     /// Why the resource is the agency's own data.
     pub comment: String,
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ReceivedListParams {
+    /// Only the flags awaiting the authority's confirmation.
+    #[serde(default)]
+    pub pending: bool,
+}
+
+/// Resources flagged as repeating data received through a grant (Art.7), unconfirmed first, with
+/// the grant they match: all for the authority and supervisors, an agency's own otherwise.
+#[utoipa::path(get, path = "/received-data", tag = "sharing", params(ReceivedListParams),
+    responses((status = 200, body = Vec<Object>), (status = 403, body = ErrorBody)))]
+pub async fn received_list(
+    State(state): State<AppState>,
+    api: Api<perm::SharingRead>,
+    ApiQuery(q): ApiQuery<ReceivedListParams>,
+) -> ApiResult<Json<Vec<ReceivedFlagView>>> {
+    Ok(Json(sharing::list_received(&state.store, &api.caller, q.pending).await?))
 }
 
 /// A resource's Art.7 flag (`null` when it has none), for those who see the resource's working

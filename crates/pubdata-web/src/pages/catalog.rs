@@ -29,6 +29,7 @@ use pubdata_search::{FacetCount, Overlap};
 use pubdata_store::catalog::exchange;
 use pubdata_store::catalog::resources::{self, ResourceDetail, ResourceSummary};
 use pubdata_store::identity::orgs;
+use pubdata_store::sharing::reevaluation;
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -723,6 +724,45 @@ pub struct Fact {
     pub value: String,
 }
 
+/// A published resource's next share-attribute review (Art.14).
+pub struct ShareReviewNote {
+    pub next_review_on: String,
+    pub status_code: &'static str,
+    pub status: String,
+}
+
+/// A resource's Art.7 flag as its page shows it.
+pub struct ReceivedNote {
+    pub grant_id: i64,
+    pub matched: String,
+    /// Who confirmed it and why; `None` while publication is held.
+    pub confirmation: Option<String>,
+}
+
+async fn share_review_note(state: &AppState, page: &Page<impl Sized>, id: i64) -> Option<ShareReviewNote> {
+    let lang = page.lang;
+    let view = reevaluation::schedule_of(&state.store, &state.config.sharing, &page.caller, id).await.ok()??;
+    Some(ShareReviewNote {
+        next_review_on: view.next_review_on,
+        status_code: view.status.as_str(),
+        status: lang.pick(view.status.label_zh(), view.status.label_en()).to_string(),
+    })
+}
+
+async fn received_note(state: &AppState, page: &Page<impl Sized>, id: i64) -> Option<ReceivedNote> {
+    let flag = pubdata_store::sharing::received_flag(&state.store, &page.caller, id).await.ok()??;
+    let matched: Vec<String> = serde_json::from_str(&flag.matched_items).unwrap_or_default();
+    let confirmation = flag.confirmed_at.as_deref().map(|at| {
+        format!(
+            "{} · {}：{}",
+            flag.confirmed_by.clone().unwrap_or_default(),
+            when(at),
+            flag.confirmation_comment.clone().unwrap_or_default()
+        )
+    });
+    Some(ReceivedNote { grant_id: flag.grant_id, matched: matched.join("、"), confirmation })
+}
+
 pub struct ItemView {
     pub code: String,
     pub name: String,
@@ -863,6 +903,11 @@ struct DetailPage {
     comment_error: String,
     justification_error: String,
     overlaps: Option<Vec<OverlapRow>>,
+    /// The facts' index after which the share attribute's review date is shown (Art.14).
+    share_fact_end: usize,
+    share_review: Option<ShareReviewNote>,
+    /// Art.7: why publication is held, or the authority's confirmation.
+    received: Option<ReceivedNote>,
 }
 
 #[derive(Deserialize)]
@@ -974,16 +1019,31 @@ async fn detail_page(
         .filter(|a| **a != ReviewAction::Submit)
         .map(|a| (a.as_str(), lang.pick(a.label_zh(), a.label_en()).to_string()))
         .collect();
+    let facts = facts(lang, doc, &names);
+    let share_label = lang.t("catalog.f.share");
+    let share_fact_end =
+        facts.iter().position(|f| f.label == share_label).map_or(facts.len().saturating_sub(1), |at| {
+            at + match doc.share {
+                ShareAttribute::Unconditional => 0,
+                ShareAttribute::Restricted { .. } => 2,
+                ShareAttribute::NotShared { .. } => 1,
+            }
+        });
+    // The review date belongs to the published attribute; a working copy may differ from it.
+    let share_review = if viewing == "published" || !differ { share_review_note(state, page, id).await } else { None };
     let view = DetailPage {
         ctx,
         id,
         name: title,
+        share_fact_end,
+        share_review,
+        received: received_note(state, page, id).await,
         state_code: d.state.as_str().to_string(),
         state: lang.pick(d.state.label_zh(), d.state.label_en()).to_string(),
         current_version: d.current_version,
         viewing,
         other_link,
-        facts: facts(lang, doc, &names),
+        facts,
         items: item_views(lang, &doc.items),
         compiler: name_of(&names, d.compiler_org_id),
         created_by: d.created_by.clone(),

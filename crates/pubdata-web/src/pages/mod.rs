@@ -14,6 +14,7 @@ mod home;
 mod login;
 mod projects;
 mod sharing;
+mod sharing_reviews;
 mod verification;
 
 use crate::AppState;
@@ -88,6 +89,10 @@ pub fn router() -> Router<AppState> {
         .route("/sharing/grants", get(sharing::grants))
         .route("/sharing/grants/{id}", get(sharing::grant))
         .route("/sharing/grants/{id}/{action}", post(sharing::change_grant))
+        .route("/sharing/reviews", get(sharing_reviews::reviews))
+        .route("/sharing/reviews/{id}", post(sharing_reviews::record))
+        .route("/sharing/received", get(sharing_reviews::received))
+        .route("/sharing/received/{id}/confirm", post(sharing_reviews::confirm))
         .route("/sharing/apps", get(sharing::apps).post(sharing::register_app))
         .route("/sharing/apps/{id}/{action}", post(sharing::app_action))
         .route("/verification", get(verification::list))
@@ -157,7 +162,8 @@ const NAV: &[(&str, &str, &[Permission])] = &[
     (
         "/sharing/requests",
         "nav.sharing",
-        &[Permission::SharingRequest, Permission::SharingReview, Permission::SharingArbitrate],
+        // Supervisors (Art.5) read every request and grant through `sharing.read`.
+        &[Permission::SharingRequest, Permission::SharingReview, Permission::SharingArbitrate, Permission::SharingRead],
     ),
     ("/verification", "nav.verification", &[Permission::VerificationManage, Permission::VerificationAnswer]),
     ("/admin/organisations", "nav.orgs", &[Permission::OrgRead]),
@@ -276,6 +282,8 @@ fn flash_text(lang: Lang, key: &str) -> Option<String> {
         "sharing.decided",
         "sharing.grant_changed",
         "sharing.app_changed",
+        "share_review.recorded",
+        "received.confirmed",
     ];
     ALLOWED.contains(&key).then(|| lang.t(key).to_string())
 }

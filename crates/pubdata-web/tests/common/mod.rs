@@ -22,8 +22,13 @@ pub struct Harness {
 }
 
 pub async fn harness(db: &TestDb) -> Harness {
+    harness_with(db, WebConfig::default()).await
+}
+
+/// The app with `config` (e.g. configured sharing settings).
+pub async fn harness_with(db: &TestDb, config: WebConfig) -> Harness {
     bootstrap::admin_init(&db.store, "root", ADMIN_PASSWORD).await.unwrap();
-    let state = AppState::open(db.store.clone(), WebConfig::default(), None).await.unwrap();
+    let state = AppState::open(db.store.clone(), config, None).await.unwrap();
     let mut h = Harness { app: app(state.clone()), admin: String::new(), state };
     h.admin = h.login("root", ADMIN_PASSWORD).await;
     h
