@@ -475,13 +475,39 @@ async fn check_call(
 
 /// Records an accepted call's nonce; `false` if the application used it before. Bookkeeping
 /// outside an audited transaction, like a token's last use: it changes nothing anyone reads.
+///
+/// The insert commits without waiting for the disk (SQLite `synchronous = NORMAL`, PostgreSQL
+/// `synchronous_commit = off`, for this statement only). It is durable before the call is
+/// answered all the same: every call, answered or refused, then writes its audit record, whose
+/// synchronous commit flushes the log up to it, this insert included.
 async fn remember_nonce(store: &Store, app_id: i64, nonce: &str) -> Result<bool> {
-    let inserted = sqlx::query("INSERT INTO client_app_nonces (app_id, nonce, seen_at) VALUES ($1, $2, $3)")
+    let insert = sqlx::query("INSERT INTO client_app_nonces (app_id, nonce, seen_at) VALUES ($1, $2, $3)")
         .bind(app_id)
         .bind(nonce)
-        .bind(now_text())
-        .execute(store.writer())
-        .await;
+        .bind(now_text());
+    let inserted = match store.backend() {
+        crate::db::Backend::Sqlite => {
+            let mut conn = store.writer().acquire().await?;
+            sqlx::query("PRAGMA synchronous = NORMAL").execute(&mut *conn).await?;
+            let inserted = insert.execute(&mut *conn).await;
+            // The writer's other commits (the audit trail's) must wait for the disk again; a
+            // connection that cannot be set back is closed rather than reused.
+            if let Err(e) = sqlx::query("PRAGMA synchronous = FULL").execute(&mut *conn).await {
+                conn.close_on_drop();
+                return Err(e.into());
+            }
+            inserted
+        }
+        crate::db::Backend::Postgres => {
+            let mut tx = store.writer().begin().await?;
+            sqlx::query("SET LOCAL synchronous_commit = off").execute(&mut *tx).await?;
+            let inserted = insert.execute(&mut *tx).await;
+            if inserted.is_ok() {
+                tx.commit().await?;
+            }
+            inserted
+        }
+    };
     match inserted {
         Ok(_) => {}
         Err(sqlx::Error::Database(db)) if db.is_unique_violation() => return Ok(false),

@@ -91,7 +91,9 @@ impl CallRecord {
             200,
             self.detail(caller, rows),
         );
-        state.store.audit().record(caller.actor(), event).await?;
+        if state.config.gateway_audit {
+            state.store.audit().record(caller.actor(), event).await?;
+        }
         state.usage.record(caller.app_id, self.grant_id, today(), rows as u64, false);
         Ok(())
     }

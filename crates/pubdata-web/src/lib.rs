@@ -48,6 +48,10 @@ pub struct WebConfig {
     pub sharing_key: pubdata_domain::client_app::SharingKey,
     /// The sharing channel's rate and daily quota for applications the authority set none for.
     pub gateway_limits: pubdata_domain::client_app::CallLimits,
+    /// Whether answered data calls write their audit record (Art.16: always, in service). No
+    /// configuration key reaches it: only `pubdata bench gateway` turns it off, in its own
+    /// process, to measure what the record costs.
+    pub gateway_audit: bool,
 }
 
 impl Default for WebConfig {
@@ -63,6 +67,7 @@ impl Default for WebConfig {
             // A key of this process only: `serve` sets the configured one.
             sharing_key: pubdata_domain::client_app::SharingKey::generate(),
             gateway_limits: pubdata_domain::client_app::CallLimits::default(),
+            gateway_audit: true,
         }
     }
 }

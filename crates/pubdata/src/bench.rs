@@ -38,6 +38,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 #[path = "bench_aggregate.rs"]
 mod aggregate;
+#[path = "bench_gateway.rs"]
+mod gateway;
 
 #[derive(Subcommand)]
 pub enum BenchCommand {
@@ -118,6 +120,23 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Keyed lookups through the sharing channel on a resource of delivered rows, against a
+    /// hello-world endpoint and the same lookup without its audit record, at saturation and at
+    /// half load; then counts the audit records and verifies the chain.
+    Gateway {
+        /// PostgreSQL (a fresh schema `bench_…`, dropped afterwards) instead of a temporary SQLite file.
+        #[arg(long, value_name = "URL")]
+        database_url: Option<String>,
+        /// Rows delivered into the resource looked up.
+        #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..=50_000_000))]
+        rows: u64,
+        /// Seconds of each measured run.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+        seconds: u64,
+        /// Concurrent connections at saturation.
+        #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u64).range(1..=1024))]
+        connections: u64,
+    },
     /// The delivery of `aggregate`, in a process of its own so that its peak memory is its own.
     #[command(hide = true)]
     AggregateChild {
@@ -185,6 +204,9 @@ pub async fn run(command: BenchCommand) -> Result<ExitCode, String> {
         }
         BenchCommand::Aggregate { database_url, megabytes, seed } => {
             aggregate::aggregate(database_url, megabytes, seed).await
+        }
+        BenchCommand::Gateway { database_url, rows, seconds, connections } => {
+            gateway::gateway(database_url, gateway::Plan { rows, seconds, connections: connections as usize }).await
         }
         BenchCommand::AggregateChild { file, resource, sqlite, database_url, schema } => {
             aggregate::deliver_child(aggregate::ChildArgs { file, resource, sqlite, database_url, schema }).await

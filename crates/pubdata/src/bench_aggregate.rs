@@ -81,7 +81,7 @@ const MOBILE_PREFIXES: [&str; 24] = [
 const NOTES: [&str; 6] = ["", "", "已核实", "信息变更后重新登记", "外地户籍", "联系电话为本人"];
 
 /// The resource the generated file is delivered into.
-fn people_resource(provider: i64) -> ResourceDocument {
+pub(super) fn people_resource(provider: i64) -> ResourceDocument {
     let item = |code: &str, name: &str, t: ItemType, length: Option<u32>, level: Level| DataItem {
         code: code.into(),
         name: name.into(),
@@ -145,8 +145,21 @@ fn people_resource(provider: i64) -> ResourceDocument {
     }
 }
 
-/// Writes a CSV of about `bytes` bytes; returns (rows, bytes written).
-fn generate(path: &Path, bytes: u64, seed: u64) -> Result<(u64, u64), String> {
+/// The 身份证号码 of generated row `row` (0-based): distinct for every row, with a valid check
+/// character. Region by row, then one birth date per 1,000 rows of a region.
+pub(super) fn id_card(row: u64) -> Result<(String, time::Date), String> {
+    let base = time::Date::from_calendar_date(1960, time::Month::January, 1).map_err(|e| e.to_string())?;
+    let region = REGIONS[(row % 8) as usize];
+    let j = row / 8;
+    let birth = base + time::Duration::days((j / 1000) as i64 % 20_000);
+    let first17 = format!("{region}{:04}{:02}{:02}{:03}", birth.year(), birth.month() as u8, birth.day(), j % 1000);
+    let check = pubdata_pii::validate::id_card_check_char(&first17).ok_or("check character")?;
+    Ok((format!("{first17}{check}"), birth))
+}
+
+/// Writes a CSV of about `bytes` bytes, or of `max_rows` rows if that comes first; returns
+/// (rows, bytes written).
+pub(super) fn generate(path: &Path, bytes: u64, max_rows: Option<u64>, seed: u64) -> Result<(u64, u64), String> {
     let file = std::fs::File::create(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
     let mut out = BufWriter::with_capacity(1 << 20, file);
     let header = "身份证号码,姓名,手机号码,居住地址,性别,出生日期,工作单位,月收入,登记日期,备注\n";
@@ -155,20 +168,14 @@ fn generate(path: &Path, bytes: u64, seed: u64) -> Result<(u64, u64), String> {
     let mut rng = Rng(seed);
     let mut rows = 0u64;
     let mut line = String::with_capacity(256);
-    let base = time::Date::from_calendar_date(1960, time::Month::January, 1).map_err(|e| e.to_string())?;
-    while written < bytes {
-        // Distinct numbers: region by row, then one birth date per 1,000 rows of a region.
-        let region = REGIONS[(rows % 8) as usize];
-        let j = rows / 8;
-        let birth = base + time::Duration::days((j / 1000) as i64 % 20_000);
-        let first17 = format!("{region}{:04}{:02}{:02}{:03}", birth.year(), birth.month() as u8, birth.day(), j % 1000);
-        let check = pubdata_pii::validate::id_card_check_char(&first17).ok_or("check character")?;
-        let male = (j % 1000) % 2 == 1;
+    while written < bytes && max_rows.is_none_or(|m| rows < m) {
+        let (id_card, birth) = id_card(rows)?;
+        let male = (rows / 8 % 1000) % 2 == 1;
         line.clear();
         use std::fmt::Write as _;
         let _ = writeln!(
             line,
-            "{first17}{check},{}{},{}{:08},浙江省宁波市鄞州区{}{}{}号,{},{:04}-{:02}-{:02},{},{}.{:02},20{:02}-{:02}-{:02},{}",
+            "{id_card},{}{},{}{:08},浙江省宁波市鄞州区{}{}{}号,{},{:04}-{:02}-{:02},{},{}.{:02},20{:02}-{:02}-{:02},{}",
             rng.pick(&SURNAMES),
             rng.pick(&GIVEN),
             rng.pick(&MOBILE_PREFIXES),
@@ -275,7 +282,7 @@ pub(super) async fn aggregate(
     let file = dir.path().join("people.csv");
     println!("bench aggregate: generating a {megabytes_wanted} MB CSV…");
     let started = Instant::now();
-    let (rows, bytes) = generate(&file, megabytes_wanted * 1_000_000, seed)?;
+    let (rows, bytes) = generate(&file, megabytes_wanted * 1_000_000, None, seed)?;
     println!("  {} rows, {:.0} MB in {:.1} s", grouped(rows), megabytes(bytes), started.elapsed().as_secs_f64());
 
     // The platform: a fresh database with a published resource, delivered to by a child process.
