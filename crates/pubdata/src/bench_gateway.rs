@@ -127,19 +127,16 @@ async fn run(options: &StoreOptions, plan: &Plan, files: &TempDir, scratch: &Scr
     store.close().await;
 
     println!(
-        "Sharing channel: keyed lookup on {} delivered rows ({database}); {} connections, {} s per run",
+        "Keyed lookup through the sharing channel on {} delivered rows ({database}); {} connections, {} s per run.\n",
         grouped(plan.rows),
         plan.connections,
         plan.seconds
     );
-    println!(
-        "{:<30} {:>10} {:>8} {:>8}   {:>10} {:>8} {:>8}",
-        "", "req/s", "p50 ms", "p99 ms", "half req/s", "p50 ms", "p99 ms"
-    );
+    println!("| | saturation req/s | p50 ms | p99 ms | half load req/s | p50 ms | p99 ms |");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
     for (label, full, half) in &results {
         println!(
-            "{:<30} {:>10.0} {:>8.2} {:>8.2}   {:>10.0} {:>8.2} {:>8.2}",
-            label,
+            "| {label} | {:.0} | {:.2} | {:.2} | {:.0} | {:.2} | {:.2} |",
             full.per_second(),
             full.p(0.50),
             full.p(0.99),
@@ -148,27 +145,28 @@ async fn run(options: &StoreOptions, plan: &Plan, files: &TempDir, scratch: &Scr
             half.p(0.99)
         );
     }
+    println!();
     let hello = results[0].1.per_second();
     let (unaudited_rps, audited_rps) = (results[1].1.per_second(), results[2].1.per_second());
     let share = audited_rps / hello;
     let p99_half = results[2].2.p(0.99);
     println!(
-        "lookup / hello world: {:.0} %  (target ≥ {:.0} %)  {}",
+        "- lookup / hello world: **{:.0} %** (target ≥ {:.0} %) {}",
         share * 100.0,
         TARGET_SHARE_OF_HELLO * 100.0,
         pass(share >= TARGET_SHARE_OF_HELLO)
     );
     println!(
-        "the audit record's cost: {:.0} % of the unaudited throughput",
+        "- the audit record's cost: {:.0} % of the unaudited lookups' throughput",
         (1.0 - audited_rps / unaudited_rps) * 100.0
     );
     println!(
-        "p99 at half load: {p99_half:.2} ms  (target < {TARGET_P99_HALF_LOAD_MS} ms)  {}",
+        "- p99 at half load: **{p99_half:.2} ms** (target < {TARGET_P99_HALF_LOAD_MS} ms) {}",
         pass(p99_half < TARGET_P99_HALF_LOAD_MS)
     );
     let counted = records == audited_ok as i64;
     println!(
-        "audited lookups answered 200: {}; their audit records: {}  {}",
+        "- audited lookups answered 200: {}; their audit records: {} {}",
         grouped(audited_ok),
         grouped(records.max(0) as u64),
         pass(counted)
@@ -176,21 +174,21 @@ async fn run(options: &StoreOptions, plan: &Plan, files: &TempDir, scratch: &Scr
     let intact = match &chain {
         pubdata_store::ChainCheck::Intact(r) => {
             println!(
-                "audit chain: intact, {} entries verified in {chain_secs:.1} s  {}",
+                "- audit chain: intact, {} entries verified in {chain_secs:.1} s {}",
                 grouped(r.entries as u64),
                 pass(true)
             );
             true
         }
         pubdata_store::ChainCheck::Broken(b) => {
-            println!("audit chain: BROKEN at {}: {}  {}", b.position(), b.describe_en(), pass(false));
+            println!("- audit chain: BROKEN at {}: {} {}", b.position(), b.describe_en(), pass(false));
             false
         }
     };
     let failures: u64 =
         results.iter().map(|(_, f, h)| f.failures.values().sum::<u64>() + h.failures.values().sum::<u64>()).sum();
     if failures > 0 {
-        println!("requests that did not answer 200: {failures}  {}", pass(false));
+        println!("- requests that did not answer 200: {failures} {}", pass(false));
     }
     Ok(if counted && intact && failures == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
