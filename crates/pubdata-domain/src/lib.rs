@@ -18,6 +18,7 @@ pub mod ids;
 pub mod secret;
 pub mod sharing;
 pub mod sharing_channel;
+pub mod sharing_export;
 pub mod text;
 pub mod timefmt;
 pub mod verification;

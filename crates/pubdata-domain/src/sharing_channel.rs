@@ -42,7 +42,7 @@ pub struct CallRefusal {
     pub message: Text,
 }
 
-fn refusal(code: &'static str, status: u16, zh: impl Into<String>, en: impl Into<String>) -> CallRefusal {
+pub(crate) fn refusal(code: &'static str, status: u16, zh: impl Into<String>, en: impl Into<String>) -> CallRefusal {
     CallRefusal { code, status, message: Text::new(zh.into(), en.into()) }
 }
 
@@ -89,6 +89,20 @@ pub struct GrantTerms {
 
 /// Whether `caller_org` may read `resource_id` through `grant` now (Art.15-16).
 pub fn check_grant(grant: &GrantTerms, caller_org: OrgId, resource_id: i64) -> Result<(), CallRefusal> {
+    check_holder(grant, caller_org, resource_id)?;
+    if grant.delivery != Delivery::Api {
+        return Err(refusal(
+            "gateway_grant_not_api",
+            403,
+            "该授权的提供方式不是接口调用",
+            "the grant's delivery is not API calls",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether `grant` is `caller_org`'s, active now and for `resource_id`, whatever its delivery.
+pub fn check_holder(grant: &GrantTerms, caller_org: OrgId, resource_id: i64) -> Result<(), CallRefusal> {
     if grant.consumer_org != caller_org {
         return Err(CallRefusal::grant_not_yours());
     }
@@ -107,14 +121,6 @@ pub fn check_grant(grant: &GrantTerms, caller_org: OrgId, resource_id: i64) -> R
             403,
             format!("授权 {} 针对的是资源 {}，不是资源 {resource_id}", grant.id, grant.resource_id),
             format!("grant {} is for resource {}, not resource {resource_id}", grant.id, grant.resource_id),
-        ));
-    }
-    if grant.delivery != Delivery::Api {
-        return Err(refusal(
-            "gateway_grant_not_api",
-            403,
-            "该授权的提供方式不是接口调用",
-            "the grant's delivery is not API calls",
         ));
     }
     Ok(())

@@ -102,6 +102,20 @@ pub enum Action {
     SharingReceivedConfirm,
     #[serde(rename = "sharing.share_review")]
     SharingShareReview,
+    #[serde(rename = "sharing.export_create")]
+    SharingExportCreate,
+    #[serde(rename = "sharing.export_start")]
+    SharingExportStart,
+    /// An export job's file is ready: the data access it made (who, grant, scenario, rows).
+    #[serde(rename = "sharing.export_ready")]
+    SharingExportReady,
+    #[serde(rename = "sharing.export_fail")]
+    SharingExportFail,
+    #[serde(rename = "sharing.export_purge")]
+    SharingExportPurge,
+    /// A file of shared data was taken: an export downloaded, or written by the command line.
+    #[serde(rename = "sharing.export_download")]
+    SharingExportDownload,
     #[serde(rename = "audit.verify")]
     AuditVerify,
     #[serde(rename = "audit.export")]
@@ -173,6 +187,12 @@ impl Action {
             Action::SharingReceivedFlag => "sharing.received_flag",
             Action::SharingReceivedConfirm => "sharing.received_confirm",
             Action::SharingShareReview => "sharing.share_review",
+            Action::SharingExportCreate => "sharing.export_create",
+            Action::SharingExportStart => "sharing.export_start",
+            Action::SharingExportReady => "sharing.export_ready",
+            Action::SharingExportFail => "sharing.export_fail",
+            Action::SharingExportPurge => "sharing.export_purge",
+            Action::SharingExportDownload => "sharing.export_download",
             Action::AuditVerify => "audit.verify",
             Action::AuditExport => "audit.export",
             Action::ClientAppCreate => "client_app.create",

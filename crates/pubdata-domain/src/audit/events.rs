@@ -525,6 +525,43 @@ pub fn share_attribute_reviewed(
     )
 }
 
+/// An export job of a bulk grant was queued (Art.15): `detail` names the grant, the format,
+/// the requester and the filters (values as digests).
+pub fn export_created(export_id: i64, detail: Value) -> AuditEvent {
+    event(Action::SharingExportCreate, "share_export", Some(export_id.to_string()), detail)
+}
+
+/// An instance took up an export job (queued → running).
+pub fn export_started(export_id: i64, grant_id: i64) -> AuditEvent {
+    event(Action::SharingExportStart, "share_export", Some(export_id.to_string()), json!({ "grant_id": grant_id }))
+}
+
+/// An export's file is ready (Art.16): the data access it made, with who asked, the grant, its
+/// scenario and the rows written.
+pub fn export_ready(export_id: i64, data_access: Value) -> AuditEvent {
+    event(Action::SharingExportReady, "share_export", Some(export_id.to_string()), data_access)
+}
+
+pub fn export_failed(export_id: i64, grant_id: i64, reason: &str) -> AuditEvent {
+    event(
+        Action::SharingExportFail,
+        "share_export",
+        Some(export_id.to_string()),
+        json!({ "grant_id": grant_id, "reason": reason }),
+    )
+}
+
+/// Files of expired exports were deleted.
+pub fn exports_purged(export_ids: &[i64]) -> AuditEvent {
+    event(Action::SharingExportPurge, "share_export", None, json!({ "export_ids": export_ids }))
+}
+
+/// A file of shared data was taken (Art.16): an export job's file downloaded (`export_id`), or
+/// an export written straight to a file by the command line (`None`).
+pub fn export_downloaded(export_id: Option<i64>, data_access: Value) -> AuditEvent {
+    event(Action::SharingExportDownload, "share_export", export_id.map(|i| i.to_string()), data_access)
+}
+
 /// `result` is `ok` or the break's description.
 pub fn audit_verified(entries: i64, result: &str) -> AuditEvent {
     event(Action::AuditVerify, "audit_chain", None, json!({ "entries": entries, "result": result }))
