@@ -24,6 +24,7 @@ pub mod identity;
 pub mod maintenance;
 pub mod sharing;
 pub mod sharing_channel;
+pub mod sharing_export;
 mod sql;
 pub mod verification;
 

@@ -37,8 +37,8 @@ pub async fn grant(store: &Store, id: i64) -> Result<Option<GrantTerms>> {
 
 /// What the channel reads of a resource: its published items and its data table.
 pub struct DataSource {
-    items: Vec<DataItem>,
-    layout: Option<Layout>,
+    pub(crate) items: Vec<DataItem>,
+    pub(crate) layout: Option<Layout>,
 }
 
 impl DataSource {
@@ -165,7 +165,7 @@ async fn read(
 }
 
 /// A stored value as the caller sees it: masked where the rules say, typed otherwise.
-fn shown(grant: &GrantTerms, item: &DataItem, column: Option<ColumnType>, stored: Option<String>) -> Value {
+pub(crate) fn shown(grant: &GrantTerms, item: &DataItem, column: Option<ColumnType>, stored: Option<String>) -> Value {
     let Some(v) = stored else { return Value::Null };
     if let Some(masked) = rules::deliver_value(grant, item, &v) {
         return Value::String(masked);
@@ -177,7 +177,7 @@ fn shown(grant: &GrantTerms, item: &DataItem, column: Option<ColumnType>, stored
     }
 }
 
-fn push_filter(sql: &mut Sql, layout: &Layout, filter: &Filter) -> std::result::Result<(), CallRefusal> {
+pub(crate) fn push_filter(sql: &mut Sql, layout: &Layout, filter: &Filter) -> std::result::Result<(), CallRefusal> {
     let Some(column) = layout.columns.iter().find(|c| c.code == filter.item) else {
         // A granted item with no column yet: no delivered row has a value for it.
         sql.push(" AND 1 = 0");

@@ -19,7 +19,10 @@ use pubdata_store::client_apps::{self, GatewayCall};
 use serde::Serialize;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/gateway/v1/whoami", get(whoami)).merge(crate::gateway_records::router())
+    Router::new()
+        .route("/gateway/v1/whoami", get(whoami))
+        .merge(crate::gateway_records::router())
+        .merge(crate::gateway_exports::router())
 }
 
 /// A gateway call whose signature checked out: the calling application, and the body it signed.

@@ -46,18 +46,23 @@ impl From<CallRefusal> for ApiError {
 }
 
 /// What one data call's audit record keeps (Art.16).
-struct CallRecord {
-    started: Instant,
-    operation: &'static str,
+pub(crate) struct CallRecord {
+    pub(crate) started: Instant,
+    pub(crate) operation: &'static str,
     /// The route, without the key: the key goes into `params` as a digest.
-    path: String,
-    grant_id: Option<i64>,
-    scenario: Option<String>,
-    params: Map<String, Value>,
+    pub(crate) path: String,
+    pub(crate) grant_id: Option<i64>,
+    pub(crate) scenario: Option<String>,
+    pub(crate) params: Map<String, Value>,
 }
 
 impl CallRecord {
-    fn new(started: Instant, operation: &'static str, path: String, params: &[(String, String)]) -> CallRecord {
+    pub(crate) fn new(
+        started: Instant,
+        operation: &'static str,
+        path: String,
+        params: &[(String, String)],
+    ) -> CallRecord {
         let params = params
             .iter()
             .map(|(name, value)| {
@@ -74,7 +79,7 @@ impl CallRecord {
         CallRecord { started, operation, path, grant_id: None, scenario: None, params }
     }
 
-    fn detail(&self, caller: &GatewayCaller, rows: usize) -> Value {
+    pub(crate) fn detail(&self, caller: &GatewayCaller, rows: usize) -> Value {
         json!({
             "operation": self.operation, "consumer_org_id": caller.consumer_org.0, "app_name": caller.app_name,
             "grant_id": self.grant_id, "scenario": self.scenario, "params": self.params, "rows": rows,
@@ -83,7 +88,7 @@ impl CallRecord {
     }
 
     /// Writes the record of an answered call; the answer leaves only once it is durable.
-    async fn answered(&self, state: &AppState, caller: &GatewayCaller, rows: usize) -> ApiResult<()> {
+    pub(crate) async fn answered(&self, state: &AppState, caller: &GatewayCaller, rows: usize) -> ApiResult<()> {
         let event = pubdata_domain::audit::events::gateway_called(
             caller.app_id,
             "GET",
@@ -99,7 +104,7 @@ impl CallRecord {
     }
 
     /// Writes the record of a refused call and returns the refusal to send.
-    async fn refused(&self, state: &AppState, caller: &GatewayCaller, refusal: CallRefusal) -> ApiError {
+    pub(crate) async fn refused(&self, state: &AppState, caller: &GatewayCaller, refusal: CallRefusal) -> ApiError {
         let event = AuditEvent {
             action: Action::GatewayCall,
             object_type: "client_app",

@@ -11,6 +11,7 @@ pub mod error;
 pub mod extract;
 pub mod gateway;
 pub mod gateway_limits;
+pub mod gateway_exports;
 pub mod gateway_records;
 pub mod i18n;
 pub mod metrics;
@@ -52,6 +53,8 @@ pub struct WebConfig {
     /// configuration key reaches it: only `pubdata bench gateway` turns it off, in its own
     /// process, to measure what the record costs.
     pub gateway_audit: bool,
+    /// Bulk exports of the sharing channel: where their files go, how long they stay.
+    pub exports: pubdata_store::sharing_export::ExportSettings,
 }
 
 impl Default for WebConfig {
@@ -68,6 +71,7 @@ impl Default for WebConfig {
             sharing_key: pubdata_domain::client_app::SharingKey::generate(),
             gateway_limits: pubdata_domain::client_app::CallLimits::default(),
             gateway_audit: true,
+            exports: pubdata_store::sharing_export::ExportSettings::default(),
         }
     }
 }

@@ -49,6 +49,11 @@ pub struct Config {
     pub sharing_review_working_days: i64,
     /// Months between re-evaluations of a published resource's share attribute (Art.14), 1 to 60.
     pub share_review_months: u32,
+    /// Where bulk exports' files are written (default `<data_dir>/exports`). With several
+    /// instances on PostgreSQL this must be one directory they all share.
+    pub export_dir: Option<PathBuf>,
+    /// How long a ready export's file may be downloaded, in hours (1 to 720).
+    pub export_expiry_hours: i64,
 }
 
 /// A secret from the configuration: passed through as given, shown as `***`.
@@ -84,6 +89,8 @@ impl Default for Config {
             gateway_daily_quota: CallLimits::default().daily_quota,
             sharing_review_working_days: pubdata_domain::sharing::DEFAULT_REVIEW_WORKING_DAYS,
             share_review_months: pubdata_domain::sharing::DEFAULT_SHARE_REVIEW_MONTHS,
+            export_dir: None,
+            export_expiry_hours: pubdata_domain::sharing_export::DEFAULT_EXPIRY_HOURS,
         }
     }
 }
@@ -183,6 +190,14 @@ impl Config {
             other => format!("配置有误 / invalid configuration: {other}"),
         })?;
         Ok(limits.effective(CallLimits::default()))
+    }
+
+    /// Where bulk exports go and how long they stay downloadable.
+    pub fn export_settings(&self) -> pubdata_store::sharing_export::ExportSettings {
+        let dir = self.export_dir.clone().unwrap_or_else(|| self.data_dir.join("exports"));
+        let mut settings = pubdata_store::sharing_export::ExportSettings::new(dir);
+        settings.expiry_hours = self.export_expiry_hours.clamp(1, pubdata_domain::sharing_export::MAX_EXPIRY_HOURS);
+        settings
     }
 
     /// The platform key for client applications' secrets: configured, or (SQLite only) read

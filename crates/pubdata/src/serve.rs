@@ -63,6 +63,7 @@ pub async fn run(config: Config, demo_mode: bool) -> Result<ExitCode, String> {
         sharing: config.sharing(),
         sharing_key,
         gateway_limits,
+        exports: config.export_settings(),
         ..WebConfig::default()
     };
     let index_dir = config.data_dir.join("search-index");
@@ -80,8 +81,10 @@ pub async fn run(config: Config, demo_mode: bool) -> Result<ExitCode, String> {
         tracing::info!(resources = n, "demo catalog seeded");
     }
     // Deliveries whose loader died (a killed process, a lost instance) are failed and their rows
-    // removed: now, and whenever a lease could have run out since.
+    // removed: now, and whenever a lease could have run out since. Likewise export jobs whose
+    // instance died; and expired exports' files are deleted.
     let recovery_store = store.clone();
+    let exports = config.export_settings();
     tokio::spawn(async move {
         let mut every = tokio::time::interval(pubdata_store::aggregation::DEFAULT_LEASE);
         loop {
@@ -90,6 +93,11 @@ pub async fn run(config: Config, demo_mode: bool) -> Result<ExitCode, String> {
                 Ok(0) => {}
                 Ok(n) => tracing::warn!(batches = n, "interrupted deliveries marked failed"),
                 Err(e) => tracing::error!(error = %e, "recovering interrupted deliveries failed"),
+            }
+            match pubdata_store::sharing_export::sweep(&recovery_store, &exports).await {
+                Ok(s) if s == Default::default() => {}
+                Ok(s) => tracing::info!(failed = s.failed, purged = s.purged, "export jobs swept"),
+                Err(e) => tracing::error!(error = %e, "sweeping export jobs failed"),
             }
         }
     });

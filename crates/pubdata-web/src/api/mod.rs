@@ -10,6 +10,7 @@ pub(crate) mod catalog;
 pub(crate) mod catalog_files;
 mod client_apps;
 pub(crate) mod demands;
+pub(crate) mod exports;
 pub(crate) mod orgs;
 mod projects;
 pub(crate) mod share_reviews;
@@ -118,6 +119,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(sharing::resume))
         .routes(routes!(sharing::revoke))
         .routes(routes!(sharing::received_list))
+        .routes(routes!(exports::list, exports::create))
+        .routes(routes!(exports::download))
         .routes(routes!(sharing::received))
         .routes(routes!(sharing::confirm_received))
         .routes(routes!(share_reviews::list))
