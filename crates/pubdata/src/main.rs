@@ -9,6 +9,7 @@ mod catalog_cli;
 mod commands;
 mod config;
 mod serve;
+mod share_cli;
 mod verify_cli;
 
 use clap::{Args, Parser, Subcommand};
@@ -80,6 +81,9 @@ enum Command {
     /// Data verification: scheduled cross-checks, and running those due (Art.11).
     #[command(subcommand)]
     Verify(verify_cli::VerifyCommand),
+    /// Sharing: share requests, grants, and a bulk export of a grant to a file (Art.13-16).
+    #[command(subcommand)]
+    Share(share_cli::ShareCommand),
     /// Write an online, consistent copy of the SQLite database.
     Backup {
         /// The file to write (must not exist).
@@ -205,6 +209,10 @@ fn main() -> ExitCode {
             Command::Verify(c) => {
                 let config = load(config_file, c.db(), None)?;
                 verify_cli::run(&config, c).await
+            }
+            Command::Share(c) => {
+                let config = load(config_file, c.db(), None)?;
+                share_cli::run(&config, c).await
             }
             Command::Backup { output, db } => commands::backup(&load(config_file, &db, None)?, &output).await,
             Command::Bench(b) => bench::run(b).await,

@@ -486,3 +486,132 @@ fn art_11_scheduled_cross_checks_run_from_the_command_line() {
     let verify = run(pubdata(&["audit", "verify", "--data-dir", &dir_arg(&d)]), None);
     assert_eq!(verify.code, 0, "{}", verify.stdout);
 }
+
+/// A grant of `items` of `resource` to another demo agency, through `delivery`; returns its id.
+fn demo_grant(
+    d: &tempfile::TempDir,
+    resource: i64,
+    items: &[&str],
+    delivery: pubdata_domain::catalog::Delivery,
+) -> i64 {
+    use pubdata_domain::identity::{Caller, Principal, Role, Source};
+    use pubdata_domain::ids::OrgId;
+    use pubdata_domain::sharing::{RowScope, ScenarioCategory, ShareRequestInput};
+    let consumer = scalar(
+        d,
+        &format!(
+            "SELECT id FROM organisations WHERE kind = 'agency' AND id <> \
+             (SELECT provider_org_id FROM catalog_resources WHERE id = {resource}) ORDER BY id LIMIT 1"
+        ),
+    )
+    .unwrap();
+    let db = d.path().join("pubdata.db");
+    let items: Vec<String> = items.iter().map(|i| i.to_string()).collect();
+    tokio::runtime::Runtime::new().unwrap().block_on(async move {
+        let store = pubdata_store::Store::connect(&pubdata_store::StoreOptions::sqlite_file(&db)).await.unwrap();
+        let officer = Caller {
+            principal: Principal {
+                user_id: None,
+                username: "consumer-officer".into(),
+                display_name: "consumer-officer".into(),
+                org_id: Some(OrgId(consumer)),
+                role: Some(Role::AgencyDataOfficer),
+                token: None,
+                must_change_password: false,
+            },
+            source: Source::cli(),
+        };
+        let input = ShareRequestInput {
+            resource_id: resource,
+            items,
+            scenario: "企业年报抽查名单核对".into(),
+            scenario_category: ScenarioCategory::Regulation,
+            legal_duty: "《企业信息公示暂行条例》第十四条".into(),
+            delivery,
+            end_date: pubdata_domain::timefmt::district_date(pubdata_domain::timefmt::now()) + time::Duration::days(90),
+            row_scope: RowScope::default(),
+            raw_items: vec![],
+            raw_justification: String::new(),
+        };
+        let settings = pubdata_store::sharing::SharingSettings::default();
+        let request = pubdata_store::sharing::create(&store, &settings, &officer, input).await.unwrap();
+        store.close().await;
+        request.grant_id.expect("unconditional data is granted at once")
+    })
+}
+
+#[test]
+fn art_15_share_export_writes_a_grants_data_to_a_file() {
+    use pubdata_domain::catalog::Delivery;
+    let d = data_dir();
+    drop(serve(pubdata(&["serve", "--demo", "--listen", "127.0.0.1:0", "--data-dir", &dir_arg(&d)])));
+    let market = scalar(&d, "SELECT id FROM catalog_resources WHERE name = '企业登记信息'").unwrap();
+    let file = d.path().join("enterprises.csv");
+    let mut csv = String::from("统一社会信用代码,企业名称\n");
+    for i in 0..500 {
+        csv.push_str(&format!("{},宁波市鄞州区测试企业{i}有限公司\n", credit_code(i)));
+    }
+    std::fs::write(&file, csv).unwrap();
+    let up = run(
+        pubdata(&["aggregate", "upload", &market.to_string(), &file.to_string_lossy(), "--data-dir", &dir_arg(&d)]),
+        None,
+    );
+    assert_eq!(up.code, 0, "{}{}", up.stdout, up.stderr);
+    let bulk = demo_grant(&d, market, &["credit_code", "enterprise_name"], Delivery::Bulk);
+    let api = demo_grant(&d, market, &["credit_code"], Delivery::Api);
+
+    let grants = run(pubdata(&["share", "grants", "--data-dir", &dir_arg(&d)]), None);
+    assert_eq!(grants.code, 0, "{}", grants.stderr);
+    assert!(grants.stdout.lines().any(|l| l.starts_with(&format!("{bulk}\tactive\t")) && l.contains("\tbulk\t")));
+    let requests = run(pubdata(&["share", "requests", "--state", "granted", "--data-dir", &dir_arg(&d)]), None);
+    assert_eq!(requests.code, 0, "{}", requests.stderr);
+    assert_eq!(requests.stdout.lines().count(), 2, "{}", requests.stdout);
+
+    let output = d.path().join("export.csv");
+    let args = |grant: i64, format: &str, output: &std::path::Path| {
+        let mut a: Vec<String> = ["share", "export", "--grant", &grant.to_string(), "--format", format, "--output"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        a.extend([output.to_string_lossy().to_string(), "--data-dir".into(), dir_arg(&d)]);
+        a
+    };
+    let a = args(bulk, "csv", &output);
+    let done = run(pubdata(&a.iter().map(String::as_str).collect::<Vec<_>>()), None);
+    assert_eq!(done.code, 0, "{}{}", done.stdout, done.stderr);
+    assert!(done.stdout.contains("rows: 500"), "{}", done.stdout);
+    let bytes = std::fs::read(&output).unwrap();
+    assert!(done.stdout.contains(&format!("bytes: {}", bytes.len())), "{}", done.stdout);
+    use sha2::Digest;
+    assert!(done.stdout.contains(&hex::encode(sha2::Sha256::digest(&bytes))), "{}", done.stdout);
+    let text = String::from_utf8(bytes).unwrap();
+    assert!(text.starts_with("\u{feff}credit_code,enterprise_name\n"), "{}", &text[..60]);
+    assert_eq!(text.lines().count(), 501);
+    assert!(text.contains(&format!("{},宁波市鄞州区测试企业7有限公司", credit_code(7))));
+
+    // A filter narrows the rows; a JSON Lines file holds one object per row.
+    let filtered = d.path().join("one.jsonl");
+    let mut a = args(bulk, "jsonl", &filtered);
+    a.extend(["--filter".into(), format!("credit_code={}", credit_code(9))]);
+    let done = run(pubdata(&a.iter().map(String::as_str).collect::<Vec<_>>()), None);
+    assert_eq!(done.code, 0, "{}{}", done.stdout, done.stderr);
+    let line: serde_json::Value = serde_json::from_str(std::fs::read_to_string(&filtered).unwrap().trim()).unwrap();
+    assert_eq!(
+        line,
+        serde_json::json!({"credit_code": credit_code(9), "enterprise_name": "宁波市鄞州区测试企业9有限公司"})
+    );
+
+    // An existing file is not overwritten; a grant for API calls is not exported.
+    let again = run(pubdata(&args(bulk, "csv", &output).iter().map(String::as_str).collect::<Vec<_>>()), None);
+    assert_eq!(again.code, 2, "{}", again.stderr);
+    let refused_file = d.path().join("api.csv");
+    let refused = run(pubdata(&args(api, "csv", &refused_file).iter().map(String::as_str).collect::<Vec<_>>()), None);
+    assert_eq!(refused.code, 1, "{}{}", refused.stdout, refused.stderr);
+    assert!(refused.stderr.contains("bulk"), "{}", refused.stderr);
+    assert!(!refused_file.exists());
+
+    // Each export is on the audit trail as the data access it is, and the chain holds.
+    assert_eq!(scalar(&d, "SELECT COUNT(*) FROM audit_entries WHERE action = 'sharing.export_download'"), Some(2));
+    let verify = run(pubdata(&["audit", "verify", "--data-dir", &dir_arg(&d)]), None);
+    assert_eq!(verify.code, 0, "{}", verify.stdout);
+}
