@@ -553,6 +553,40 @@ async fn art_13_a_replacement_during_an_export_is_seen_whole(db: &TestDb) {
     }
 }
 
+fn csrf_of(text: &str) -> String {
+    text.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string()
+}
+
+async fn art_16_the_grant_page_starts_lists_and_downloads_exports(db: &TestDb) {
+    let s = setup(db).await;
+    let g = grant(&s, &s.civil_officer, "bulk", json!({})).await;
+    let consumer = web_login(&s.h, "civil-officer", "User-Test-2026").await;
+    let path = format!("/sharing/grants/{g}");
+    let r = page(&s.h, &path, &consumer).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.text.contains("id=\"exports\"") && r.text.contains("批量导出"), "{}", r.text);
+    assert!(r.text.contains("id=\"export-form\""), "the consumer may start an export");
+    let csrf = csrf_of(&r.text);
+    let r = post_form(&s.h, &format!("{path}/exports"), &consumer, &[("csrf", &csrf), ("format", "xlsx")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let id: i64 = sqlx::query_scalar("SELECT MAX(id) FROM share_exports").fetch_one(s.db_store.reader()).await.unwrap();
+    assert_eq!(wait(&s, id).await.state, ExportState::Ready);
+    let r = page(&s.h, &path, &consumer).await;
+    let link = format!("/sharing/exports/{id}/file");
+    assert!(r.text.contains(&format!("id=\"export-{id}\" data-state=\"ready\"")), "{}", r.text);
+    assert!(r.text.contains(&link), "a download link once ready");
+    let file = page(&s.h, &link, &consumer).await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert!(file.headers[header::CONTENT_DISPOSITION].to_str().unwrap().ends_with(".xlsx\""));
+
+    // The provider sees the export and its size, with no form and no link; its download is refused.
+    let provider = web_login(&s.h, "police-officer", "User-Test-2026").await;
+    let r = page(&s.h, &path, &provider).await;
+    assert!(r.text.contains(&format!("id=\"export-{id}\"")), "{}", r.text);
+    assert!(!r.text.contains("id=\"export-form\"") && !r.text.contains(&link));
+    assert_eq!(page(&s.h, &link, &provider).await.status, StatusCode::NOT_FOUND);
+}
+
 backend_tests!(
     art_15_export_streams_only_granted_items_masked,
     art_15_export_formats_read_back,
@@ -562,4 +596,5 @@ backend_tests!(
     art_15_export_expires,
     art_16_export_writes_one_audit_record_with_rows,
     art_13_a_replacement_during_an_export_is_seen_whole,
+    art_16_the_grant_page_starts_lists_and_downloads_exports,
 );

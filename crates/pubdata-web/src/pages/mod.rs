@@ -15,6 +15,7 @@ mod login;
 mod projects;
 mod sharing;
 mod sharing_reviews;
+mod sharing_exports;
 mod verification;
 
 use crate::AppState;
@@ -93,6 +94,8 @@ pub fn router() -> Router<AppState> {
         .route("/sharing/reviews/{id}", post(sharing_reviews::record))
         .route("/sharing/received", get(sharing_reviews::received))
         .route("/sharing/received/{id}/confirm", post(sharing_reviews::confirm))
+        .route("/sharing/grants/{id}/exports", post(sharing_exports::start_export))
+        .route("/sharing/exports/{id}/file", get(sharing_exports::download))
         .route("/sharing/apps", get(sharing::apps).post(sharing::register_app))
         .route("/sharing/apps/{id}/{action}", post(sharing::app_action))
         .route("/verification", get(verification::list))
@@ -284,6 +287,7 @@ fn flash_text(lang: Lang, key: &str) -> Option<String> {
         "sharing.app_changed",
         "share_review.recorded",
         "received.confirmed",
+        "sharing.export_started",
     ];
     ALLOWED.contains(&key).then(|| lang.t(key).to_string())
 }

@@ -653,6 +653,7 @@ struct GrantPage {
     problems: Vec<ProblemView>,
     /// The grant's use through the channel over the last 30 days.
     usage: Option<GrantUsage>,
+    exports: super::sharing_exports::ExportsSection,
 }
 
 impl GrantPage {
@@ -733,6 +734,7 @@ async fn grant_page(
         posted,
         problems,
         usage,
+        exports: super::sharing_exports::section(state, page, &g).await,
         g,
     };
     render_status(status, &view)
