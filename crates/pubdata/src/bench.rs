@@ -7,6 +7,8 @@
 //! - `search`: Chinese catalog search over a generated catalog (100,000 resources by default):
 //!   the index build from the database, its size, and query latency as an agency and as the
 //!   authority, against a plain SQL `LIKE` scan of the same table.
+//! - `export`: bulk exports of the sharing channel (CSV, JSON Lines, XLSX) of a 1,000,000-row
+//!   resource: rows/s and the exporting process's peak memory, measured in a child process.
 //! - `catalog-import`: importing an Excel (and the same catalog as CSV) file of 1,000 resources
 //!   into a fresh database: time and peak memory, measured in a child process, against parsing
 //!   the file alone.
@@ -40,6 +42,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 mod aggregate;
 #[path = "bench_gateway.rs"]
 mod gateway;
+#[path = "bench_export.rs"]
+mod export;
 
 #[derive(Subcommand)]
 pub enum BenchCommand {
@@ -151,6 +155,35 @@ pub enum BenchCommand {
         #[arg(long)]
         schema: Option<String>,
     },
+    /// Bulk exports of the sharing channel: a generated resource (1,000,000 rows by default)
+    /// delivered through the platform and granted in bulk, then exported as CSV, JSON Lines and
+    /// XLSX, each by a child process: rows/s and the exporting process's peak memory.
+    Export {
+        /// PostgreSQL (a fresh schema `bench_…`, dropped afterwards) instead of a temporary SQLite file.
+        #[arg(long, value_name = "URL")]
+        database_url: Option<String>,
+        /// Rows of the generated resource (an XLSX worksheet holds at most 1,048,575).
+        #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..=1_048_575))]
+        rows: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// One export of `export`, in a process of its own so that its peak memory is its own.
+    #[command(hide = true)]
+    ExportChild {
+        #[arg(long)]
+        grant: i64,
+        #[arg(long)]
+        format: String,
+        #[arg(long, value_name = "FILE")]
+        output: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        sqlite: Option<PathBuf>,
+        #[arg(long, value_name = "URL")]
+        database_url: Option<String>,
+        #[arg(long)]
+        schema: Option<String>,
+    },
     /// The personal-information detector: throughput on text columns (MB/s on one core) and
     /// precision/recall on labelled columns built from a real file and generated identifiers.
     Pii {
@@ -212,6 +245,10 @@ pub async fn run(command: BenchCommand) -> Result<ExitCode, String> {
             aggregate::deliver_child(aggregate::ChildArgs { file, resource, sqlite, database_url, schema }).await
         }
         BenchCommand::Pii { real, megabytes, seed } => aggregate::pii(real, megabytes, seed),
+        BenchCommand::Export { database_url, rows, seed } => export::export(database_url, rows, seed).await,
+        BenchCommand::ExportChild { grant, format, output, sqlite, database_url, schema } => {
+            export::export_child(export::ChildArgs { grant, format, output, sqlite, database_url, schema }).await
+        }
         BenchCommand::ImportChild { file, csv, parse_only, sqlite, database_url, schema, index_dir } => {
             import_child(ChildArgs { file, csv, parse_only, sqlite, database_url, schema, index_dir }).await
         }

@@ -450,7 +450,7 @@ fn read_and_check(file: &Path) -> Result<(u64, f64), String> {
 }
 
 /// Bootstraps a fresh database with an agency and the published resource; returns its id.
-async fn prepare(options: &StoreOptions) -> Result<i64, String> {
+pub(super) async fn prepare(options: &StoreOptions) -> Result<i64, String> {
     let store = Store::connect(options).await.map_err(store_err)?;
     let result = async {
         bootstrap::ensure_initialized(&store, "基准测试", false).await.map_err(store_err)?;
