@@ -25,7 +25,7 @@ use file::io_failure;
 use pubdata_domain::audit::{Actor, events};
 use pubdata_domain::identity::{Caller, Permission};
 use pubdata_domain::ids::OrgId;
-use pubdata_domain::sharing_channel::{CallRefusal, GrantTerms, hashed_value};
+use pubdata_domain::sharing_channel::{self as channel_rules, CallRefusal, GrantTerms, hashed_value};
 use pubdata_domain::sharing_export::{
     self as rules, DEFAULT_EXPIRY_HOURS, ExportFormat, ExportRefusal, ExportState, Requester,
 };
@@ -294,13 +294,23 @@ pub async fn get_for(store: &Store, id: i64, org: OrgId) -> Result<std::result::
 /// provider and the roles that see all organisations (who see that exports exist and their
 /// sizes; only the consumer downloads).
 pub async fn list_for_grant(store: &Store, caller: &Caller, grant_id: i64) -> Result<Vec<ExportJob>> {
-    crate::sharing::get_grant(store, caller, grant_id).await?;
+    let grant = crate::sharing::get_grant(store, caller, grant_id).await?;
+    let consumer = caller.principal.org_id == Some(OrgId(grant.consumer_org_id));
     let rows: Vec<JobRow> =
         sqlx::query_as(sqlx::AssertSqlSafe(format!("{JOB_SELECT}WHERE e.grant_id = $1 ORDER BY e.id DESC")))
             .bind(grant_id)
             .fetch_all(store.reader())
             .await?;
-    rows.into_iter().map(JobRow::view).collect()
+    let mut jobs: Vec<ExportJob> = rows.into_iter().map(JobRow::view).collect::<Result<_>>()?;
+    if !consumer {
+        // What the consumer looked for is its own business: others see the filters' items only.
+        for job in &mut jobs {
+            for (_, value) in &mut job.filters {
+                *value = hashed_value(value);
+            }
+        }
+    }
+    Ok(jobs)
 }
 
 /// The file of a ready job, for its consumer agency: refused when another agency asks, while it
@@ -315,6 +325,12 @@ pub async fn open_download(
         return Ok(Err(ExportRefusal::not_found()));
     };
     if let Err(refused) = rules::check_download(OrgId(job.consumer_org_id), org) {
+        return Ok(Err(refused));
+    }
+    // Art.16: a file is data delivered through the grant; once the grant is suspended, revoked
+    // or expired, its files are not handed out either.
+    let Some(grant) = channel::grant(store, job.grant_id).await? else { return Ok(Err(ExportRefusal::not_found())) };
+    if let Err(refused) = channel_rules::check_holder(&grant, OrgId(job.consumer_org_id), job.resource_id) {
         return Ok(Err(refused));
     }
     Ok(match (job.state, job.file_name.clone()) {

@@ -404,6 +404,14 @@ async fn art_16_export_download_refused_to_another_agency_app(db: &TestDb) {
         (StatusCode::OK, Some("ready"), Some(30))
     );
     assert_eq!(download(&s, &civil_app, job.id).await.0.status, StatusCode::OK);
+    // Once the provider suspends the grant, its files are not handed out either.
+    let suspend = format!("/api/v1/grants/{g}/suspend");
+    let r = s.h.call(Method::POST, &suspend, Some(&s.police_officer), Some(json!({"reason": "核查使用情况"}))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let (r, _) = download(&s, &civil_app, job.id).await;
+    assert_eq!((r.status, r.body["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("gateway_grant_suspended")));
+    let resume = format!("/api/v1/grants/{g}/resume");
+    assert_eq!(s.h.call(Method::POST, &resume, Some(&s.police_officer), Some(json!({}))).await.status, StatusCode::OK);
 
     // Signed-in users: the provider sees that the export exists and its size, but may not
     // download it; another agency does not see the grant at all.
@@ -431,6 +439,14 @@ async fn art_16_consumer_users_start_and_download_exports(db: &TestDb) {
     assert_eq!(job.requested_by.name, "civil-officer");
     let r = s.h.call(Method::GET, &list, Some(&s.civil_officer), None).await;
     assert_eq!(r.body.as_array().map(Vec::len), Some(1), "{}", r.text);
+    assert_eq!(r.body[0]["filters"], json!([["district", "鄞州区"]]), "the consumer sees its own filters");
+    let r = s.h.call(Method::GET, &list, Some(&s.police_officer), None).await;
+    assert_eq!(r.body[0]["filters"][0][0], "district");
+    assert!(
+        r.body[0]["filters"][0][1].as_str().unwrap().starts_with("sm3:"),
+        "others see no filter values: {}",
+        r.text
+    );
     let r = s.h.call(Method::GET, &format!("/api/v1/exports/{}/file", job.id), Some(&s.civil_officer), None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.text.lines().count(), 15);

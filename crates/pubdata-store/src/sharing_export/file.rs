@@ -231,7 +231,7 @@ fn write_xlsx(
 ) -> std::result::Result<u64, ExportFailure> {
     use rust_xlsxwriter::Workbook;
     let mut workbook = Workbook::new();
-    if let Some(dir) = path.parent() {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         workbook.set_tempdir(dir).map_err(io_failure)?;
     }
     let mut sheet = workbook.new_worksheet_with_constant_memory().map_err(io_failure)?;
