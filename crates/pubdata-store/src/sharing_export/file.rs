@@ -21,6 +21,29 @@ use std::sync::Arc;
 
 /// Rows between two progress reports.
 const PROGRESS_EVERY: u64 = 8192;
+/// Rows handed from the reader to the writer at a time (one hand-off between threads per chunk).
+const CHUNK_ROWS: usize = 512;
+/// Chunks the reader may be ahead of the writer: what bounds memory, whatever the row count.
+const CHUNKS_IN_FLIGHT: usize = 8;
+
+/// The rows as the reader sends them, one chunk at a time.
+struct Rows {
+    receiver: tokio::sync::mpsc::Receiver<Vec<Vec<Value>>>,
+    chunk: std::vec::IntoIter<Vec<Value>>,
+}
+
+impl Iterator for Rows {
+    type Item = Vec<Value>;
+
+    fn next(&mut self) -> Option<Vec<Value>> {
+        loop {
+            if let Some(row) = self.chunk.next() {
+                return Some(row);
+            }
+            self.chunk = self.receiver.blocking_recv()?.into_iter();
+        }
+    }
+}
 
 /// What a finished export wrote.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -99,9 +122,10 @@ async fn stream_to_file(
         .cloned()
         .collect();
     let header: Vec<String> = items.iter().map(|i| i.code.clone()).collect();
-    let (sender, receiver) = tokio::sync::mpsc::channel::<Vec<Value>>(1024);
+    let (sender, receiver) = tokio::sync::mpsc::channel::<Vec<Vec<Value>>>(CHUNKS_IN_FLIGHT);
     let target = path.to_path_buf();
-    let writer = tokio::task::spawn_blocking(move || write_file(format, &target, &header, receiver, progress));
+    let rows = Rows { receiver, chunk: Vec::new().into_iter() };
+    let writer = tokio::task::spawn_blocking(move || write_file(format, &target, &header, rows, progress));
     let read = match &source.layout {
         Some(layout) => send_rows(store, grant, layout, &items, filters, &sender).await,
         None => Ok(()),
@@ -127,7 +151,7 @@ async fn send_rows(
     layout: &Layout,
     items: &[DataItem],
     filters: &[Filter],
-    sender: &tokio::sync::mpsc::Sender<Vec<Value>>,
+    sender: &tokio::sync::mpsc::Sender<Vec<Vec<Value>>>,
 ) -> std::result::Result<(), ExportFailure> {
     let mut sql = Sql::new("SELECT t.");
     sql.push_trusted(ROW_ID);
@@ -149,16 +173,21 @@ async fn send_rows(
         items.iter().map(|i| layout.columns.iter().find(|c| c.code == i.code).map(|c| c.column_type)).collect();
     let mut conn = store.reader().acquire().await.map_err(Error::from)?;
     let mut rows = sql.query().fetch(&mut *conn);
+    let mut chunk = Vec::with_capacity(CHUNK_ROWS);
     while let Some(row) = rows.try_next().await.map_err(Error::from)? {
         let mut values = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
             let stored: Option<String> = row.try_get(i + 1).map_err(Error::from)?;
             values.push(channel::shown(grant, item, columns[i], stored));
         }
-        if sender.send(values).await.is_err() {
+        chunk.push(values);
+        if chunk.len() == CHUNK_ROWS && sender.send(std::mem::take(&mut chunk)).await.is_err() {
             // The writer stopped (its error is reported): reading on is pointless.
-            break;
+            return Ok(());
         }
+    }
+    if !chunk.is_empty() {
+        let _ = sender.send(chunk).await;
     }
     Ok(())
 }
@@ -176,7 +205,7 @@ fn write_file(
     format: ExportFormat,
     path: &Path,
     header: &[String],
-    mut rows: tokio::sync::mpsc::Receiver<Vec<Value>>,
+    rows: Rows,
     progress: Option<Progress>,
 ) -> std::result::Result<u64, ExportFailure> {
     let mut count = 0u64;
@@ -194,7 +223,7 @@ fn write_file(
             file.write_all(b"\xEF\xBB\xBF").map_err(io_failure)?;
             let mut csv = csv::Writer::from_writer(file);
             csv.write_record(header).map_err(io_failure)?;
-            while let Some(row) = rows.blocking_recv() {
+            for row in rows {
                 csv.write_record(row.iter().map(cell_text)).map_err(io_failure)?;
                 count += 1;
                 tick(count);
@@ -204,7 +233,7 @@ fn write_file(
         }
         ExportFormat::Jsonl => {
             let mut file = std::io::BufWriter::with_capacity(1 << 18, std::fs::File::create(path).map_err(io_failure)?);
-            while let Some(row) = rows.blocking_recv() {
+            for row in rows {
                 let object: Map<String, Value> = header.iter().cloned().zip(row).collect();
                 serde_json::to_writer(&mut file, &object).map_err(io_failure)?;
                 file.write_all(b"\n").map_err(io_failure)?;
@@ -226,7 +255,7 @@ fn write_file(
 fn write_xlsx(
     path: &Path,
     header: &[String],
-    mut rows: tokio::sync::mpsc::Receiver<Vec<Value>>,
+    rows: Rows,
     tick: &mut impl FnMut(u64),
 ) -> std::result::Result<u64, ExportFailure> {
     use rust_xlsxwriter::Workbook;
@@ -240,7 +269,7 @@ fn write_xlsx(
         sheet.write_string(0, c as u16, code).map_err(io_failure)?;
     }
     let mut count = 0u64;
-    while let Some(row) = rows.blocking_recv() {
+    for row in rows {
         if count == XLSX_MAX_ROWS {
             return Err(ExportFailure(rules::xlsx_too_many_rows()));
         }
