@@ -15,10 +15,9 @@ use pubdata_domain::client_app::SignedRequest;
 use pubdata_domain::client_app::signature::{self, SignatureMethod};
 use pubdata_domain::ids::OrgId;
 use pubdata_domain::sharing_export::{ExportFormat, ExportState, Requester};
-use pubdata_store::bootstrap;
 use pubdata_store::sharing_export::{self, ExportBy, ExportJob, ExportSettings};
 use pubdata_testkit::{TestDb, backend_tests};
-use pubdata_web::{AppState, WebConfig};
+use pubdata_web::WebConfig;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -60,14 +59,10 @@ fn item(code: &str, name: &str, level: &str, key: bool) -> Value {
 
 /// The app with its export directory in a temporary directory of the test's own.
 async fn harness_with_exports(db: &TestDb) -> (Harness, ExportSettings, tempfile::TempDir) {
-    bootstrap::admin_init(&db.store, "root", ADMIN_PASSWORD).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let exports = ExportSettings::new(dir.path().join("exports"));
     let config = WebConfig { exports: exports.clone(), ..WebConfig::default() };
-    let app = pubdata_web::app(AppState::open(db.store.clone(), config, None).await.unwrap());
-    let mut h = Harness { app, admin: String::new() };
-    h.admin = h.login("root", ADMIN_PASSWORD).await;
-    (h, exports, dir)
+    (harness_with(db, config).await, exports, dir)
 }
 
 async fn setup(db: &TestDb) -> Setup {

@@ -40,10 +40,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 #[path = "bench_aggregate.rs"]
 mod aggregate;
-#[path = "bench_gateway.rs"]
-mod gateway;
 #[path = "bench_export.rs"]
 mod export;
+#[path = "bench_gateway.rs"]
+mod gateway;
 
 #[derive(Subcommand)]
 pub enum BenchCommand {

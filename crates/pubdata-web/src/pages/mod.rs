@@ -14,8 +14,8 @@ mod home;
 mod login;
 mod projects;
 mod sharing;
-mod sharing_reviews;
 mod sharing_exports;
+mod sharing_reviews;
 mod verification;
 
 use crate::AppState;
