@@ -341,6 +341,18 @@ pub async fn open_download(
     })
 }
 
+/// The file of a ready job for a signed-in user: as [`open_download`], for users who may use
+/// shared data (`sharing.request`: the consumer agency's officers, not its supervisors).
+pub async fn open_download_for_user(
+    store: &Store,
+    settings: &ExportSettings,
+    caller: &Caller,
+    id: i64,
+) -> Result<std::result::Result<(ExportJob, PathBuf), CallRefusal>> {
+    caller.principal.require(Permission::SharingRequest)?;
+    open_download(store, settings, id, caller.principal.org_id).await
+}
+
 /// Records that `job`'s file is being taken by `actor` (Art.16), before any byte is sent.
 pub async fn record_download(store: &Store, actor: Actor, job: &ExportJob) -> Result<()> {
     let detail = json!({

@@ -8,8 +8,9 @@
 //! (administrator, data officer, accountable head, and a supervisor: supervisory bodies are
 //! agencies of the tree); the authority has its administrator and its staff; the service unit
 //! its user; the public user registers itself. Every endpoint of share requests, review,
-//! arbitration, grants, the Art.7 received-data flag and client applications is called by every
-//! one of them, and the outcome compared with [`GRANT_MANAGEMENT`], written from the policy:
+//! arbitration, grants (with their usage and their bulk export jobs: listing, starting, taking a
+//! ready file), the Art.7 received-data flag and client applications (with their limits) is
+//! called by every one of them, and the outcome compared with [`GRANT_MANAGEMENT`], written from the policy:
 //!
 //! - a role without the endpoint's permission (`identity/role.rs`) is refused, 403;
 //! - with it, an object outside the caller's scope is reported as not found, 404
@@ -90,6 +91,9 @@ enum Endpoint {
     GrantSuspend,
     GrantResume,
     GrantRevoke,
+    GrantExports,
+    ExportCreate,
+    ExportDownload,
     ReceivedGet,
     ReceivedConfirm,
     AppsList,
@@ -105,7 +109,7 @@ enum Endpoint {
 use Endpoint::*;
 
 impl Endpoint {
-    const ALL: [Endpoint; 25] = [
+    const ALL: [Endpoint; 28] = [
         RequestsList,
         RequestsIncoming,
         RequestsAll,
@@ -121,6 +125,9 @@ impl Endpoint {
         GrantSuspend,
         GrantResume,
         GrantRevoke,
+        GrantExports,
+        ExportCreate,
+        ExportDownload,
         ReceivedGet,
         ReceivedConfirm,
         AppsList,
@@ -150,6 +157,9 @@ impl Endpoint {
             GrantSuspend => "POST /grants/{id}/suspend",
             GrantResume => "POST /grants/{id}/resume",
             GrantRevoke => "POST /grants/{id}/revoke",
+            GrantExports => "GET /grants/{A's}/exports",
+            ExportCreate => "POST /grants/{A's bulk}/exports",
+            ExportDownload => "GET /exports/{A's ready}/file",
             ReceivedGet => "GET /received-data/{A's flagged}",
             ReceivedConfirm => "POST /received-data/{id}/confirm",
             AppsList => "GET /client-apps",
@@ -266,6 +276,32 @@ const GRANT_MANAGEMENT: &[(Endpoint, Role, &[Outcome])] = &[
     (GrantGet,          Supervisor,        &[Allowed,   Allowed,   Allowed]),
     (GrantGet,          ServiceUnit,       &[Forbidden]),
     (GrantGet,          PublicUser,        &[Forbidden]),
+    // A grant's export jobs are seen by whoever sees the grant; only the consumer agency's
+    // officers (`sharing.request`) start one or take its file, not its supervisors.
+    (GrantExports,      AuthorityAdmin,    &[Allowed]),
+    (GrantExports,      AuthorityStaff,    &[Allowed]),
+    (GrantExports,      AgencyAdmin,       &[Allowed,   NotFound,  Allowed]),
+    (GrantExports,      AgencyDataOfficer, &[Allowed,   NotFound,  Allowed]),
+    (GrantExports,      AccountableHead,   &[Allowed,   NotFound,  Allowed]),
+    (GrantExports,      Supervisor,        &[Allowed,   Allowed,   Allowed]),
+    (GrantExports,      ServiceUnit,       &[Forbidden]),
+    (GrantExports,      PublicUser,        &[Forbidden]),
+    (ExportCreate,      AuthorityAdmin,    &[Forbidden]),
+    (ExportCreate,      AuthorityStaff,    &[Forbidden]),
+    (ExportCreate,      AgencyAdmin,       &[Allowed,   NotFound,  Forbidden]),
+    (ExportCreate,      AgencyDataOfficer, &[Allowed,   NotFound,  Forbidden]),
+    (ExportCreate,      AccountableHead,   &[Allowed,   NotFound,  Forbidden]),
+    (ExportCreate,      Supervisor,        &[Forbidden, Forbidden, Forbidden]),
+    (ExportCreate,      ServiceUnit,       &[Forbidden]),
+    (ExportCreate,      PublicUser,        &[Forbidden]),
+    (ExportDownload,    AuthorityAdmin,    &[Forbidden]),
+    (ExportDownload,    AuthorityStaff,    &[Forbidden]),
+    (ExportDownload,    AgencyAdmin,       &[Allowed,   NotFound,  NotFound]),
+    (ExportDownload,    AgencyDataOfficer, &[Allowed,   NotFound,  NotFound]),
+    (ExportDownload,    AccountableHead,   &[Allowed,   NotFound,  NotFound]),
+    (ExportDownload,    Supervisor,        &[Forbidden, Forbidden, Forbidden]),
+    (ExportDownload,    ServiceUnit,       &[Forbidden]),
+    (ExportDownload,    PublicUser,        &[Forbidden]),
     // A grant's use is seen by whoever sees the grant.
     (GrantUsage,        AuthorityAdmin,    &[Allowed]),
     (GrantUsage,        AuthorityStaff,    &[Allowed]),
@@ -442,6 +478,8 @@ struct District {
     grant: i64,
     flagged: i64,
     app: i64,
+    /// A ready export job of A's bulk grant.
+    export: i64,
     /// Numbers names that must be unique.
     serial: AtomicU64,
 }
@@ -454,7 +492,7 @@ fn resource_doc(provider: i64, name: &str, share: Value, items: Vec<Value>) -> V
     json!({
         "name": name, "business_name": "户籍管理", "source_system": "人口信息系统", "description": "",
         "provider_org_id": provider, "category": "civil_affairs", "level": "L4", "storage_format": "database_table",
-        "share": share, "open": {"kind": "prohibited", "reason": "personal_or_commercial"}, "delivery": ["api"],
+        "share": share, "open": {"kind": "prohibited", "reason": "personal_or_commercial"}, "delivery": ["api", "bulk"],
         "update_cycle": "daily", "share_term": {"kind": "long_term"}, "contact_name": "李警官",
         "contact_phone": "0574-87001110", "items": items
     })
@@ -561,8 +599,10 @@ async fn district(db: &TestDb) -> District {
         grant,
         flagged: 0,
         app,
+        export: 0,
         serial: AtomicU64::new(1),
     };
+    d.export = d.ready_export().await;
     d.flagged = d.flagged_resource().await;
     let flag = ok(&d.h, Method::GET, &format!("/api/v1/received-data/{}", d.flagged), &d.a_officer, None).await;
     assert_eq!(flag["grant_id"], d.grant, "A's copy is flagged with A's grant: {flag}");
@@ -594,6 +634,32 @@ impl District {
         let r =
             ok(&self.h, Method::POST, "/api/v1/share-requests", &self.a_officer, Some(request_body(resource))).await;
         (r["id"].as_i64().unwrap(), r["grant_id"].as_i64())
+    }
+
+    /// A fresh active bulk grant of A on P's unconditional resource.
+    async fn fresh_bulk_grant(&self) -> i64 {
+        let mut body = request_body(self.unconditional);
+        body["delivery"] = json!("bulk");
+        let r = ok(&self.h, Method::POST, "/api/v1/share-requests", &self.a_officer, Some(body)).await;
+        r["grant_id"].as_i64().unwrap()
+    }
+
+    /// An export job of A's fresh bulk grant, once its file is ready.
+    async fn ready_export(&self) -> i64 {
+        let grant = self.fresh_bulk_grant().await;
+        let path = format!("/api/v1/grants/{grant}/exports");
+        let job = ok(&self.h, Method::POST, &path, &self.a_officer, Some(json!({"format": "csv"}))).await;
+        let id = job["id"].as_i64().unwrap();
+        for _ in 0..200 {
+            let jobs = ok(&self.h, Method::GET, &path, &self.a_officer, None).await;
+            let state = jobs.as_array().unwrap().iter().find(|j| j["id"] == id).unwrap()["state"].clone();
+            if state == "ready" {
+                return id;
+            }
+            assert!(state == "queued" || state == "running", "export {id}: {state}");
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("export {id} was not ready in 5 s");
     }
 
     /// A fresh active grant of A (P's unconditional resource is granted on request).
@@ -647,6 +713,12 @@ impl District {
                 (post, format!("/api/v1/grants/{g}/resume"), Some(json!({})))
             }
             GrantRevoke => (post, format!("/api/v1/grants/{}/revoke", self.fresh_grant().await), Some(reason)),
+            GrantExports => (get, format!("/api/v1/grants/{}/exports", self.grant), None),
+            ExportCreate => {
+                let grant = self.fresh_bulk_grant().await;
+                (post, format!("/api/v1/grants/{grant}/exports"), Some(json!({"format": "jsonl"})))
+            }
+            ExportDownload => (get, format!("/api/v1/exports/{}/file", self.export), None),
             ReceivedGet => (get, format!("/api/v1/received-data/{}", self.flagged), None),
             ReceivedConfirm => {
                 let id = self.flagged_resource().await;

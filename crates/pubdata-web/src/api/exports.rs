@@ -68,8 +68,8 @@ pub async fn download(
     api: Api<perm::SharingRead>,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Response> {
-    let org = api.caller.principal.org_id;
-    let (job, path) = sharing_export::open_download(&state.store, &state.config.exports, id, org).await??;
+    let (job, path) =
+        sharing_export::open_download_for_user(&state.store, &state.config.exports, &api.caller, id).await??;
     let (job, file) = open_file(job, path).await?;
     // Art.16: the data leaves only once its access is on the audit trail.
     sharing_export::record_download(&state.store, api.caller.actor(), &job).await?;

@@ -130,9 +130,9 @@ pub async fn start_export(
 
 /// `GET /sharing/exports/{id}/file`: a ready export's file, for the consumer agency.
 pub async fn download(State(state): State<AppState>, page: Page<perm::SharingRead>, Path(id): Path<i64>) -> Response {
-    let org = page.caller.principal.org_id;
     let opened: Result<_, ApiError> = async {
-        let (job, path) = sharing_export::open_download(&state.store, &state.config.exports, id, org).await??;
+        let (job, path) =
+            sharing_export::open_download_for_user(&state.store, &state.config.exports, &page.caller, id).await??;
         let (job, file) = open_file(job, path).await?;
         // Art.16: the data leaves only once its access is on the audit trail.
         sharing_export::record_download(&state.store, page.caller.actor(), &job).await?;
