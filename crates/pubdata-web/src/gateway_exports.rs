@@ -13,21 +13,18 @@
 //! as the data calls do; the export's own data access is recorded when its file is ready.
 
 use crate::AppState;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::gateway::Gateway;
-use crate::gateway_records::{CallRecord, GRANT_HEADER};
+use crate::gateway_records::{CallRecord, named_grant};
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use pubdata_domain::audit::{Action, AuditEvent, Outcome, events};
-use pubdata_domain::client_app::GatewayCaller;
 use pubdata_domain::sharing_channel::CallRefusal;
 use pubdata_domain::sharing_export::{self as rules, ExportRefusal, Requester};
 use pubdata_store::sharing_export::{self, ExportBy, ExportJob};
-use serde_json::json;
 use std::path::PathBuf;
 use tokio::io::AsyncReadExt;
 
@@ -40,40 +37,6 @@ pub fn router() -> Router<AppState> {
 
 fn params_of(raw: Option<String>) -> Vec<(String, String)> {
     raw.and_then(|q| serde_urlencoded::from_str(&q).ok()).unwrap_or_default()
-}
-
-/// The grant a call names: the `grant` parameter (signed) or the grant header, the same if both.
-fn named_grant(headers: &HeaderMap, params: &[(String, String)]) -> Option<i64> {
-    let header = headers.get(GRANT_HEADER).map(|v| v.to_str().ok().map(str::trim).unwrap_or(""));
-    let param = params.iter().find(|(n, _)| n == "grant").map(|(_, v)| v.trim());
-    let named = match (header, param) {
-        (Some(h), Some(p)) if h != p => None,
-        (h, p) => p.or(h),
-    };
-    named.and_then(|v| v.parse::<i64>().ok())
-}
-
-/// Writes the record of an answered `POST` and returns nothing to send until it is durable.
-async fn answered_post(record: &CallRecord, state: &AppState, caller: &GatewayCaller, status: u16) -> ApiResult<()> {
-    let event = events::gateway_called(caller.app_id, "POST", &record.path, status, record.detail(caller, 0));
-    state.store.audit().record(caller.actor(), event).await?;
-    Ok(())
-}
-
-/// Writes the record of a refused `POST` and returns the refusal to send.
-async fn refused_post(record: &CallRecord, state: &AppState, caller: &GatewayCaller, refusal: CallRefusal) -> ApiError {
-    let event = AuditEvent {
-        action: Action::GatewayCall,
-        object_type: "client_app",
-        object_id: Some(caller.app_id.to_string()),
-        outcome: Outcome::Denied,
-        summary: json!({ "reason": refusal.code, "method": "POST", "path": record.path, "status": refusal.status,
-                         "detail": record.detail(caller, 0) }),
-    };
-    match state.store.audit().record(caller.actor(), event).await {
-        Ok(_) => refusal.into(),
-        Err(e) => e.into(),
-    }
 }
 
 /// Runs an accepted job on this instance, in the background: the request does not wait.
@@ -98,15 +61,15 @@ async fn create(
     let caller = gateway.caller;
     let params = params_of(raw);
     let path = format!("/gateway/v1/resources/{resource_id}/exports");
-    let mut record = CallRecord::new(gateway.started, "export_create", path, &params);
+    let mut record = CallRecord::new(gateway.started, "export_create", path, &params).method("POST");
     let Some(grant_id) = named_grant(&headers, &params) else {
-        return Err(refused_post(&record, &state, &caller, CallRefusal::grant_missing()).await);
+        return Err(record.refused(&state, &caller, CallRefusal::grant_missing()).await);
     };
     record.grant_id = Some(grant_id);
     let format = params.iter().find(|(n, _)| n == "format").map(|(_, v)| v.as_str());
     let format = match rules::parse_format(format) {
         Ok(f) => f,
-        Err(refusal) => return Err(refused_post(&record, &state, &caller, refusal).await),
+        Err(refusal) => return Err(record.refused(&state, &caller, refusal).await),
     };
     let by = ExportBy {
         requester: Requester { app_id: Some(caller.app_id), user_id: None, name: caller.app_name.clone() },
@@ -117,11 +80,11 @@ async fn create(
     match sharing_export::create(&state.store, exports, &by, grant_id, resource_id, format, &params).await? {
         Ok(job) => {
             record.scenario = Some(job.scenario.clone());
-            answered_post(&record, &state, &caller, 202).await?;
+            record.answered_with(&state, &caller, 202, 0).await?;
             start(&state, job.id);
             Ok((StatusCode::ACCEPTED, Json(job)))
         }
-        Err(refusal) => Err(refused_post(&record, &state, &caller, refusal).await),
+        Err(refusal) => Err(record.refused(&state, &caller, refusal).await),
     }
 }
 

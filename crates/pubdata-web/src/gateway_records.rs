@@ -48,6 +48,8 @@ impl From<CallRefusal> for ApiError {
 /// What one data call's audit record keeps (Art.16).
 pub(crate) struct CallRecord {
     pub(crate) started: Instant,
+    /// `GET`, unless the endpoint said otherwise ([`CallRecord::method`]).
+    pub(crate) method: &'static str,
     pub(crate) operation: &'static str,
     /// The route, without the key: the key goes into `params` as a digest.
     pub(crate) path: String,
@@ -76,7 +78,13 @@ impl CallRecord {
                 (name, Value::String(value))
             })
             .collect();
-        CallRecord { started, operation, path, grant_id: None, scenario: None, params }
+        CallRecord { started, method: "GET", operation, path, grant_id: None, scenario: None, params }
+    }
+
+    /// The record of a call made with another method than `GET`.
+    pub(crate) fn method(mut self, method: &'static str) -> CallRecord {
+        self.method = method;
+        self
     }
 
     pub(crate) fn detail(&self, caller: &GatewayCaller, rows: usize) -> Value {
@@ -87,13 +95,24 @@ impl CallRecord {
         })
     }
 
-    /// Writes the record of an answered call; the answer leaves only once it is durable.
+    /// Writes the record of a call answered with 200; the answer leaves only once it is durable.
     pub(crate) async fn answered(&self, state: &AppState, caller: &GatewayCaller, rows: usize) -> ApiResult<()> {
+        self.answered_with(state, caller, 200, rows).await
+    }
+
+    /// Writes the record of a call answered with `status` (e.g. 202 for an accepted job).
+    pub(crate) async fn answered_with(
+        &self,
+        state: &AppState,
+        caller: &GatewayCaller,
+        status: u16,
+        rows: usize,
+    ) -> ApiResult<()> {
         let event = pubdata_domain::audit::events::gateway_called(
             caller.app_id,
-            "GET",
+            self.method,
             &self.path,
-            200,
+            status,
             self.detail(caller, rows),
         );
         if state.config.gateway_audit {
@@ -110,7 +129,7 @@ impl CallRecord {
             object_type: "client_app",
             object_id: Some(caller.app_id.to_string()),
             outcome: Outcome::Denied,
-            summary: json!({ "reason": refusal.code, "method": "GET", "path": self.path, "status": refusal.status,
+            summary: json!({ "reason": refusal.code, "method": self.method, "path": self.path, "status": refusal.status,
                              "detail": self.detail(caller, 0) }),
         };
         match state.store.audit().record(caller.actor(), event).await {
@@ -131,15 +150,7 @@ impl CallRecord {
         params: &[(String, String)],
         resource_id: i64,
     ) -> ApiResult<GrantTerms> {
-        // The parameter is covered by the call's signature, the header is not: when both are
-        // sent they must agree.
-        let header = headers.get(GRANT_HEADER).map(|v| v.to_str().ok().map(str::trim).unwrap_or(""));
-        let param = params.iter().find(|(n, _)| n == "grant").map(|(_, v)| v.trim());
-        let named = match (header, param) {
-            (Some(h), Some(p)) if h != p => None,
-            (h, p) => p.or(h),
-        };
-        let Some(id) = named.and_then(|v| v.parse::<i64>().ok()) else {
+        let Some(id) = named_grant(headers, params) else {
             return Err(self.refused(state, caller, CallRefusal::grant_missing()).await);
         };
         self.grant_id = Some(id);
@@ -156,6 +167,18 @@ impl CallRecord {
             Err(refusal) => Err(self.refused(state, caller, refusal).await),
         }
     }
+}
+
+/// The grant a call names: the `grant` parameter or the grant header. The parameter is covered
+/// by the call's signature, the header is not: when both are sent they must agree.
+pub(crate) fn named_grant(headers: &HeaderMap, params: &[(String, String)]) -> Option<i64> {
+    let header = headers.get(GRANT_HEADER).map(|v| v.to_str().ok().map(str::trim).unwrap_or(""));
+    let param = params.iter().find(|(n, _)| n == "grant").map(|(_, v)| v.trim());
+    let named = match (header, param) {
+        (Some(h), Some(p)) if h != p => None,
+        (h, p) => p.or(h),
+    };
+    named.and_then(|v| v.parse::<i64>().ok())
 }
 
 /// The district day calls are counted on.
