@@ -41,22 +41,6 @@ struct App {
     secret: String,
 }
 
-fn id_number(n: u32) -> String {
-    let base = format!("33021219800101{n:03}");
-    let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = base.chars().zip(weights).map(|(c, w)| c.to_digit(10).unwrap() * w).sum();
-    let check = "10X98765432".chars().nth((sum % 11) as usize).unwrap();
-    format!("{base}{check}")
-}
-
-fn mobile(n: u32) -> String {
-    format!("1380000{n:04}")
-}
-
-fn item(code: &str, name: &str, level: &str, key: bool) -> Value {
-    json!({"code": code, "name": name, "type": "string", "length": 50, "level": level, "required": key, "unique_key": key})
-}
-
 /// The app with its export directory in a temporary directory of the test's own.
 async fn harness_with_exports(db: &TestDb) -> (Harness, ExportSettings, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();

@@ -34,10 +34,6 @@ async fn setup(db: &TestDb) -> Setup {
     Setup { h, police, civil_officer, police_officer, tax_officer, staff, supervisor }
 }
 
-fn item(code: &str, name: &str, level: &str, key: bool) -> Value {
-    json!({"code": code, "name": name, "type": "string", "length": 50, "level": level, "required": key, "unique_key": key})
-}
-
 /// The police's population register, published with `share`.
 async fn population(s: &Setup, share: Value) -> i64 {
     let provider = s.police;

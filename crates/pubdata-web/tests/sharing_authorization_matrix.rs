@@ -484,10 +484,6 @@ struct District {
     serial: AtomicU64,
 }
 
-fn item(code: &str, name: &str, level: &str, key: bool) -> Value {
-    json!({"code": code, "name": name, "type": "string", "length": 50, "level": level, "required": key, "unique_key": key})
-}
-
 fn resource_doc(provider: i64, name: &str, share: Value, items: Vec<Value>) -> Value {
     json!({
         "name": name, "business_name": "户籍管理", "source_system": "人口信息系统", "description": "",
@@ -907,14 +903,6 @@ struct App {
 }
 
 static NONCE: AtomicU64 = AtomicU64::new(1);
-
-fn id_number(n: u32) -> String {
-    let base = format!("33021219800101{n:03}");
-    let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = base.chars().zip(weights).map(|(c, w)| c.to_digit(10).unwrap() * w).sum();
-    let check = "10X98765432".chars().nth((sum % 11) as usize).unwrap();
-    format!("{base}{check}")
-}
 
 /// A signed `GET path?query` from `app`.
 async fn signed_get(h: &Harness, app: &App, path: &str, query: &str) -> Reply {

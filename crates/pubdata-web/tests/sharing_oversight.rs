@@ -44,10 +44,6 @@ async fn setup(db: &TestDb) -> Setup {
     setup_with(db, WebConfig::default()).await
 }
 
-fn item(code: &str, name: &str, level: &str, key: bool) -> Value {
-    json!({"code": code, "name": name, "type": "string", "length": 50, "level": level, "required": key, "unique_key": key})
-}
-
 fn document(provider: i64, name: &str, share: Value, items: Vec<Value>) -> Value {
     json!({
         "name": name, "business_name": "户籍管理", "source_system": "人口信息系统", "description": "",

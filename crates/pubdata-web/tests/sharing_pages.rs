@@ -33,10 +33,6 @@ async fn setup(db: &TestDb) -> Setup {
     Setup { h, police, police_officer, staff }
 }
 
-fn item(code: &str, name: &str, level: &str, key: bool) -> Value {
-    json!({"code": code, "name": name, "type": "string", "length": 50, "level": level, "required": key, "unique_key": key})
-}
-
 /// The police's population register, published with `share`.
 async fn population(s: &Setup, share: Value) -> i64 {
     let doc = json!({

@@ -144,3 +144,22 @@ pub async fn web_login(h: &Harness, username: &str, password: &str) -> String {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     format!("pubdata_session={}", cookie_value(&r.headers, "pubdata_session").unwrap())
 }
+
+/// A valid 18-digit 居民身份证号码 (GB 11643 check character), distinct for each `n` < 1000.
+pub fn id_number(n: u32) -> String {
+    let base = format!("33021219800101{n:03}");
+    let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = base.chars().zip(weights).map(|(c, w)| c.to_digit(10).unwrap() * w).sum();
+    let check = "10X98765432".chars().nth((sum % 11) as usize).unwrap();
+    format!("{base}{check}")
+}
+
+/// A mobile number, distinct for each `n` < 10,000.
+pub fn mobile(n: u32) -> String {
+    format!("1380000{n:04}")
+}
+
+/// A catalog data item of type string as the API takes it.
+pub fn item(code: &str, name: &str, level: &str, key: bool) -> Value {
+    json!({"code": code, "name": name, "type": "string", "length": 50, "level": level, "required": key, "unique_key": key})
+}
