@@ -31,10 +31,11 @@
 //! a cell allowed by mistake cannot change what a later cell sees, and the table's order does
 //! not matter. Every mismatching cell is collected and all are printed before the test fails.
 //!
-//! **The gateway** (`art_15_16_gateway_authorization_matrix`): whoami, keyed lookup and query,
-//! each called by A's application and by B's, naming A's active grant, no grant, A's suspended,
-//! revoked and expired grants ([`GATEWAY`]). Only A's application with A's active grant gets
-//! data; B's application is told the grant is not its own whatever state it is in (it learns
+//! **The gateway** (`art_15_16_gateway_authorization_matrix`): whoami, keyed lookup, query and
+//! starting a bulk export, each called by A's application and by B's, naming A's active grant, no
+//! grant, A's suspended, revoked and expired grants ([`GATEWAY`]). Only A's application with A's
+//! active grant gets data (an export is refused even so: these grants are for API delivery);
+//! B's application is told the grant is not its own whatever state it is in (it learns
 //! nothing of A's grants); whoami names no grant and answers any valid signature. Every call
 //! leaves exactly one audit record, counted after each call.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -834,6 +835,8 @@ enum GatewayEndpoint {
     Whoami,
     Lookup,
     Query,
+    /// `POST …/exports`: a bulk export job (the grants here are for API delivery).
+    Export,
 }
 
 /// Which agency's client application signs the call.
@@ -869,6 +872,7 @@ const NOT_YOURS: Answer = Answer::Refused(403, "gateway_grant_not_yours");
 const SUSPENDED: Answer = Answer::Refused(403, "gateway_grant_suspended");
 const REVOKED: Answer = Answer::Refused(403, "gateway_grant_revoked");
 const EXPIRED: Answer = Answer::Refused(403, "gateway_grant_expired");
+const NOT_BULK: Answer = Answer::Refused(403, "gateway_delivery_not_granted");
 
 /// Which grant a call names (in its signed `grant` parameter).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -893,6 +897,8 @@ const GATEWAY: &[(GatewayEndpoint, AppOf, [Answer; 5])] = &[
     (GatewayEndpoint::Lookup, AppOf::B, [NOT_YOURS, MISSING,  NOT_YOURS, NOT_YOURS, NOT_YOURS]),
     (GatewayEndpoint::Query,  AppOf::A, [Data,      MISSING,  SUSPENDED, REVOKED,   EXPIRED]),
     (GatewayEndpoint::Query,  AppOf::B, [NOT_YOURS, MISSING,  NOT_YOURS, NOT_YOURS, NOT_YOURS]),
+    (GatewayEndpoint::Export, AppOf::A, [NOT_BULK,  MISSING,  SUSPENDED, REVOKED,   EXPIRED]),
+    (GatewayEndpoint::Export, AppOf::B, [NOT_YOURS, MISSING,  NOT_YOURS, NOT_YOURS, NOT_YOURS]),
 ];
 
 struct App {
@@ -904,14 +910,16 @@ struct App {
 
 static NONCE: AtomicU64 = AtomicU64::new(1);
 
-/// A signed `GET path?query` from `app`.
-async fn signed_get(h: &Harness, app: &App, path: &str, query: &str) -> Reply {
+/// A signed `method path?query` from `app`, without a body.
+async fn signed(h: &Harness, app: &App, method: &'static str, path: &str, query: &str) -> Reply {
     let ts = time::OffsetDateTime::now_utc().unix_timestamp().to_string();
     let nonce = format!("nonce-{:016}", NONCE.fetch_add(1, Ordering::Relaxed));
-    let signed = SignedRequest { method: "GET", path, query, body: b"", timestamp: &ts, nonce: &nonce };
+    let signed = SignedRequest { method, path, query, body: b"", timestamp: &ts, nonce: &nonce };
     let sig = signature::sign(SignatureMethod::HmacSha256, &app.secret, &signed);
     let uri = if query.is_empty() { path.to_string() } else { format!("{path}?{query}") };
-    let request = Request::get(uri)
+    let request = Request::builder()
+        .method(method)
+        .uri(uri)
         .header("X-Pubdata-App-Key", &app.key)
         .header("X-Pubdata-Timestamp", ts)
         .header("X-Pubdata-Nonce", nonce)
@@ -998,6 +1006,7 @@ async fn art_15_16_gateway_authorization_matrix(db: &TestDb) {
         let app = if *app_of == AppOf::A { &app_a } else { &app_b };
         for (n, expected) in NAMED.into_iter().zip(answers) {
             let mut query = named(n).map(|g| format!("grant={g}")).unwrap_or_default();
+            let mut method = "GET";
             let path = match endpoint {
                 GatewayEndpoint::Whoami => "/gateway/v1/whoami".to_string(),
                 GatewayEndpoint::Lookup => format!("/gateway/v1/resources/{resource}/records/{}", id_number(3)),
@@ -1005,8 +1014,13 @@ async fn art_15_16_gateway_authorization_matrix(db: &TestDb) {
                     query = if query.is_empty() { "limit=5".into() } else { format!("{query}&limit=5") };
                     format!("/gateway/v1/resources/{resource}/records")
                 }
+                GatewayEndpoint::Export => {
+                    method = "POST";
+                    query = if query.is_empty() { "format=csv".into() } else { format!("{query}&format=csv") };
+                    format!("/gateway/v1/resources/{resource}/exports")
+                }
             };
-            let r = signed_get(&h, app, &path, &query).await;
+            let r = signed(&h, app, method, &path, &query).await;
             let cell = format!("{endpoint:?} by the app of {app_of:?} naming {n:?}");
             let got = match r.status {
                 StatusCode::OK
