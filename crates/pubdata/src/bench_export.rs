@@ -80,7 +80,7 @@ pub(super) async fn export_child(a: ChildArgs) -> Result<ExitCode, String> {
 }
 
 /// An agency user of `org` with `role`, as the web layer would authenticate one.
-fn officer(org: i64, role: Role, name: &str) -> Caller {
+pub(super) fn officer(org: i64, role: Role, name: &str) -> Caller {
     Caller {
         principal: Principal {
             user_id: None,
@@ -95,81 +95,91 @@ fn officer(org: i64, role: Role, name: &str) -> Caller {
     }
 }
 
-/// Delivers `file` into `resource` and grants every item of it, in bulk, to a second agency
-/// (requested by that agency, approved by the provider); returns the grant's id.
-async fn load_and_grant(options: &StoreOptions, resource: i64, file: &std::path::Path) -> Result<(i64, u64), String> {
-    let store = Store::connect(options).await.map_err(store_err)?;
-    let result = async {
-        let system = Caller::system("bench");
-        let req = DeliveryRequest {
-            resource_id: resource,
-            mode: Mode::Append,
-            on_error: OnError::RejectBatch,
-            channel: Channel::Cli,
-            source_system: "社会保险业务管理系统".into(),
-            file_name: "bench.csv".into(),
-            read: ReadOptions::new(Format::Csv),
-            lease: aggregation::DEFAULT_LEASE,
-        };
-        let input = std::fs::File::open(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-        let batch = aggregation::deliver(&store, &system, req, input, None).await.map_err(store_err)?;
-        let new = NewOrganisation::new(
-            Some(OrgId(1)),
-            OrgKind::Agency,
-            Some(AgencyCategory::Department),
-            OrgName::parse("区民政局", None).map_err(|e| e.to_string())?,
-            None,
-        )
+/// What [`load_and_grant`] made.
+pub(super) struct Granted {
+    pub grant: i64,
+    /// The agency holding the grant.
+    pub consumer: i64,
+    pub rows_stored: u64,
+}
+
+/// Delivers `file` into `resource` and grants `items` of it (every item if `None`) for
+/// `delivery` to a second agency (requested by that agency, approved by the provider).
+pub(super) async fn load_and_grant(
+    store: &Store,
+    resource: i64,
+    file: &std::path::Path,
+    delivery: Delivery,
+    items: Option<Vec<String>>,
+) -> Result<Granted, String> {
+    let system = Caller::system("bench");
+    let req = DeliveryRequest {
+        resource_id: resource,
+        mode: Mode::Append,
+        on_error: OnError::RejectBatch,
+        channel: Channel::Cli,
+        source_system: "社会保险业务管理系统".into(),
+        file_name: "bench.csv".into(),
+        read: ReadOptions::new(Format::Csv),
+        lease: aggregation::DEFAULT_LEASE,
+    };
+    let input = std::fs::File::open(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let batch = aggregation::deliver(store, &system, req, input, None).await.map_err(store_err)?;
+    let new = NewOrganisation::new(
+        Some(OrgId(1)),
+        OrgKind::Agency,
+        Some(AgencyCategory::Department),
+        OrgName::parse("区民政局", None).map_err(|e| e.to_string())?,
+        None,
+    )
+    .map_err(|e| e.to_string())?;
+    let consumer = orgs::create(store, &system, new).await.map_err(store_err)?.id.0;
+    let provider: i64 = sqlx::query_scalar("SELECT provider_org_id FROM catalog_resources WHERE id = $1")
+        .bind(resource)
+        .fetch_one(store.reader())
+        .await
         .map_err(|e| e.to_string())?;
-        let consumer = orgs::create(&store, &system, new).await.map_err(store_err)?.id.0;
-        let provider: i64 = sqlx::query_scalar("SELECT provider_org_id FROM catalog_resources WHERE id = $1")
+    let items: Vec<String> = match items {
+        Some(items) => items,
+        None => sqlx::query_scalar::<_, String>("SELECT published FROM catalog_resources WHERE id = $1")
             .bind(resource)
             .fetch_one(store.reader())
             .await
-            .map_err(|e| e.to_string())?;
-        let items: Vec<String> =
-            sqlx::query_scalar::<_, String>("SELECT published FROM catalog_resources WHERE id = $1")
-                .bind(resource)
-                .fetch_one(store.reader())
-                .await
-                .map_err(|e| e.to_string())
-                .and_then(|doc| {
-                    let doc: serde_json::Value = serde_json::from_str(&doc).map_err(|e| e.to_string())?;
-                    Ok(doc["items"]
-                        .as_array()
-                        .map(|a| a.iter().filter_map(|i| i["code"].as_str().map(String::from)).collect())
-                        .unwrap_or_default())
-                })?;
-        let input = ShareRequestInput {
-            resource_id: resource,
-            items,
-            scenario: "最低生活保障对象参保情况核查".into(),
-            scenario_category: ScenarioCategory::SocialAssistance,
-            legal_duty: "《社会救助暂行办法》第十一条".into(),
-            delivery: Delivery::Bulk,
-            end_date: pubdata_domain::timefmt::district_date(pubdata_domain::timefmt::now()) + time::Duration::days(90),
-            row_scope: RowScope::default(),
-            raw_items: vec![],
-            raw_justification: String::new(),
-        };
-        let consumer_officer = officer(consumer, Role::AgencyDataOfficer, "bench-consumer");
-        let request =
-            sharing::create(&store, &SharingSettings::default(), &consumer_officer, input).await.map_err(store_err)?;
-        let approve = DecisionInput {
-            decision: Decision::Approve,
-            reason: String::new(),
-            items: None,
-            end_date: None,
-            raw_items: vec![],
-        };
-        let provider_officer = officer(provider, Role::AgencyDataOfficer, "bench-provider");
-        let decided = sharing::review(&store, &provider_officer, request.id, approve).await.map_err(store_err)?;
-        let grant = decided.grant_id.ok_or("the request was not granted")?;
-        Ok((grant, batch.rows_stored as u64))
-    }
-    .await;
-    store.close().await;
-    result
+            .map_err(|e| e.to_string())
+            .and_then(|doc| {
+                let doc: serde_json::Value = serde_json::from_str(&doc).map_err(|e| e.to_string())?;
+                Ok(doc["items"]
+                    .as_array()
+                    .map(|a| a.iter().filter_map(|i| i["code"].as_str().map(String::from)).collect())
+                    .unwrap_or_default())
+            })?,
+    };
+    let input = ShareRequestInput {
+        resource_id: resource,
+        items,
+        scenario: "最低生活保障对象参保情况核查".into(),
+        scenario_category: ScenarioCategory::SocialAssistance,
+        legal_duty: "《社会救助暂行办法》第十一条".into(),
+        delivery,
+        end_date: pubdata_domain::timefmt::district_date(pubdata_domain::timefmt::now()) + time::Duration::days(90),
+        row_scope: RowScope::default(),
+        raw_items: vec![],
+        raw_justification: String::new(),
+    };
+    let consumer_officer = officer(consumer, Role::AgencyDataOfficer, "bench-consumer");
+    let request =
+        sharing::create(store, &SharingSettings::default(), &consumer_officer, input).await.map_err(store_err)?;
+    let approve = DecisionInput {
+        decision: Decision::Approve,
+        reason: String::new(),
+        items: None,
+        end_date: None,
+        raw_items: vec![],
+    };
+    let provider_officer = officer(provider, Role::AgencyDataOfficer, "bench-provider");
+    let decided = sharing::review(store, &provider_officer, request.id, approve).await.map_err(store_err)?;
+    let grant = decided.grant_id.ok_or("the request was not granted")?;
+    Ok(Granted { grant, consumer, rows_stored: batch.rows_stored as u64 })
 }
 
 pub(super) async fn export(database_url: Option<String>, rows_wanted: u64, seed: u64) -> Result<ExitCode, String> {
@@ -182,7 +192,10 @@ pub(super) async fn export(database_url: Option<String>, rows_wanted: u64, seed:
         let resource = prepare(&options).await?;
         println!("  delivering {:.0} MB through the platform…", megabytes(bytes));
         let started = Instant::now();
-        let (grant, stored) = load_and_grant(&options, resource, &file).await?;
+        let store = Store::connect(&options).await.map_err(store_err)?;
+        let granted = load_and_grant(&store, resource, &file, Delivery::Bulk, None).await;
+        store.close().await;
+        let Granted { grant, rows_stored: stored, .. } = granted?;
         println!(
             "  {} rows stored in {:.1} s; grant #{grant} (bulk, every item)",
             grouped(stored),

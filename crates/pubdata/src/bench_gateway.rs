@@ -8,21 +8,14 @@
 //! from when it was due (queueing included). Afterwards every 200 of the audited lookups must
 //! have exactly one audit record, and the chain must verify.
 
-use super::aggregate::{generate, id_card, people_resource};
+use super::aggregate::{self, generate, id_card};
+use super::export;
 use super::{Scratch, TempDir, grouped, pass, percentile, store_err};
-use pubdata_domain::aggregation::{Channel, Mode, OnError};
-use pubdata_domain::catalog::{Delivery, ReviewAction};
+use pubdata_domain::catalog::Delivery;
 use pubdata_domain::client_app::signature::{self, SignatureMethod};
 use pubdata_domain::client_app::{LimitOverrides, NewClientApp, SharingKey, SignedRequest};
-use pubdata_domain::identity::{AgencyCategory, Caller, NewOrganisation, OrgKind, OrgName, Role, Source};
-use pubdata_domain::sharing::{Decision, DecisionInput, RowScope, ScenarioCategory, ShareRequestInput};
-use pubdata_domain::timefmt;
-use pubdata_ingest::{Format, ReadOptions};
-use pubdata_store::aggregation::{self, DeliveryRequest};
-use pubdata_store::catalog::{Catalog, resources};
-use pubdata_store::identity::{AuthSettings, NewUserInput, Via, auth, orgs, users};
-use pubdata_store::sharing::{self, SharingSettings};
-use pubdata_store::{Store, StoreOptions, bootstrap, client_apps};
+use pubdata_domain::identity::{Caller, Role};
+use pubdata_store::{Store, StoreOptions, client_apps};
 use pubdata_web::{AppState, WebConfig};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -61,11 +54,11 @@ struct Fixture {
 }
 
 async fn run(options: &StoreOptions, plan: &Plan, files: &TempDir, scratch: &Scratch) -> Result<ExitCode, String> {
-    let store = Store::connect(options).await.map_err(store_err)?;
     let key = SharingKey::generate();
     eprintln!("preparing {} rows …", grouped(plan.rows));
     let prepared = Instant::now();
-    let fixture = prepare(&store, &key, plan.rows, files).await?;
+    let fixture = prepare(options, &key, plan.rows, files).await?;
+    let store = Store::connect(options).await.map_err(store_err)?;
     eprintln!("prepared in {:.1} s", prepared.elapsed().as_secs_f64());
 
     let audited = WebConfig { sharing_key: key.clone(), ..WebConfig::default() };
@@ -196,105 +189,35 @@ async fn run(options: &StoreOptions, plan: &Plan, files: &TempDir, scratch: &Scr
 // ---------------------------------------------------------------------------------------------
 // The district: a provider, a consumer, the published resource with its rows, a grant, an app
 
-async fn agency(store: &Store, system: &Caller, name: &str) -> Result<i64, String> {
-    let new = NewOrganisation::new(
-        Some(pubdata_domain::ids::OrgId(1)),
-        OrgKind::Agency,
-        Some(AgencyCategory::Department),
-        OrgName::parse(name, None).map_err(|e| e.to_string())?,
-        None,
-    )
-    .map_err(|e| e.to_string())?;
-    Ok(orgs::create(store, system, new).await.map_err(store_err)?.id.0)
-}
-
-/// A data officer of `org`, logged in as a request would be.
-async fn officer(store: &Store, system: &Caller, username: &str, org: i64) -> Result<Caller, String> {
-    const PASSWORD: &str = "Bench-Gateway-2026";
-    let input = NewUserInput {
-        username: username.into(),
-        display_name: username.into(),
-        org_id: org,
-        role: Role::AgencyDataOfficer.as_str().into(),
-        password: Some(PASSWORD.into()),
-        ..Default::default()
-    };
-    users::create(store, system, input).await.map_err(store_err)?;
-    let source = Source { ip: Some("127.0.0.1".into()), user_agent: None, request_id: None };
-    let settings = AuthSettings::default();
-    let out = auth::login(store, &settings, &source, Via::Api, username, PASSWORD).await.map_err(store_err)?;
-    let who = auth::authenticate_bearer(store, &settings, &out.token).await.map_err(store_err)?.ok_or("login")?;
-    Ok(Caller { principal: who.principal, source })
-}
-
-async fn prepare(store: &Store, key: &SharingKey, rows: u64, files: &TempDir) -> Result<Fixture, String> {
-    bootstrap::ensure_initialized(store, "基准测试", false).await.map_err(store_err)?;
-    let system = Caller::system("bench");
-    let provider = agency(store, &system, "区人力资源和社会保障局").await?;
-    let consumer = agency(store, &system, "区民政局").await?;
-    let provider_officer = officer(store, &system, "bench-provider", provider).await?;
-    let consumer_officer = officer(store, &system, "bench-consumer", consumer).await?;
-
-    let catalog = Catalog::open(store.clone(), None).await.map_err(store_err)?;
-    let resource = resources::create(&catalog, &system, people_resource(provider)).await.map_err(store_err)?;
-    for action in [ReviewAction::Submit, ReviewAction::Approve, ReviewAction::Publish] {
-        resources::review(&catalog, &system, resource, action, "", Some("基准测试")).await.map_err(store_err)?;
-    }
+async fn prepare(options: &StoreOptions, key: &SharingKey, rows: u64, files: &TempDir) -> Result<Fixture, String> {
+    // The provider and its published resource, as the Aggregation benchmark makes them.
+    let resource = aggregate::prepare(options).await?;
     let file = files.path().join("people.csv");
     let (generated, _) = generate(&file, u64::MAX, Some(rows), 42)?;
-    let input = std::fs::File::open(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-    let req = DeliveryRequest {
-        resource_id: resource,
-        mode: Mode::Append,
-        on_error: OnError::RejectBatch,
-        channel: Channel::Cli,
-        source_system: "社会保险业务管理系统".into(),
-        file_name: "people.csv".into(),
-        read: ReadOptions::new(Format::Csv),
-        lease: aggregation::DEFAULT_LEASE,
-    };
-    let batch = aggregation::deliver(store, &system, req, input, None).await.map_err(store_err)?;
-    if batch.rows_stored != generated as i64 {
-        return Err(format!("delivered {} of {generated} rows ({})", batch.rows_stored, batch.state));
+    let store = Store::connect(options).await.map_err(store_err)?;
+    let result = async {
+        let items = ["id_card", "name", "mobile", "address"].map(String::from).to_vec();
+        let granted = export::load_and_grant(&store, resource, &file, Delivery::Api, Some(items)).await?;
+        if granted.rows_stored != generated {
+            return Err(format!("delivered {} of {generated} rows", granted.rows_stored));
+        }
+        let app = NewClientApp {
+            org_id: None,
+            name: "社会救助核查系统".into(),
+            description: "核查低保申请家庭参保信息".into(),
+            contact: "王工 0574-88000000".into(),
+            allowed_addresses: vec![],
+        };
+        let consumer = export::officer(granted.consumer, Role::AgencyDataOfficer, "bench-consumer");
+        let issued = client_apps::create(&store, key, &consumer, app).await.map_err(store_err)?;
+        // The benchmark measures the channel, not its limits.
+        let limits = LimitOverrides { rate_per_second: Some(100_000), daily_quota: Some(1_000_000_000) };
+        client_apps::set_limits(&store, &Caller::system("bench"), issued.app.id, limits).await.map_err(store_err)?;
+        Ok(Fixture { resource, grant: granted.grant, app_key: issued.app.app_key, secret: issued.secret })
     }
-
-    let today = timefmt::district_date(timefmt::now());
-    let request = ShareRequestInput {
-        resource_id: resource,
-        items: vec!["id_card".into(), "name".into(), "mobile".into(), "address".into()],
-        scenario: "最低生活保障申请家庭参保信息核查".into(),
-        scenario_category: ScenarioCategory::SocialAssistance,
-        legal_duty: "《社会救助暂行办法》第十一条".into(),
-        delivery: Delivery::Api,
-        end_date: today + time::Duration::days(365),
-        row_scope: RowScope::default(),
-        raw_items: vec![],
-        raw_justification: String::new(),
-    };
-    let made =
-        sharing::create(store, &SharingSettings::default(), &consumer_officer, request).await.map_err(store_err)?;
-    let approve = DecisionInput {
-        decision: Decision::Approve,
-        reason: String::new(),
-        items: None,
-        end_date: None,
-        raw_items: vec![],
-    };
-    let reviewed = sharing::review(store, &provider_officer, made.id, approve).await.map_err(store_err)?;
-    let grant = reviewed.grant_id.ok_or("the approved request has no grant")?;
-
-    let app = NewClientApp {
-        org_id: None,
-        name: "社会救助核查系统".into(),
-        description: "核查低保申请家庭参保信息".into(),
-        contact: "王工 0574-88000000".into(),
-        allowed_addresses: vec![],
-    };
-    let issued = client_apps::create(store, key, &consumer_officer, app).await.map_err(store_err)?;
-    // The benchmark measures the channel, not its limits.
-    let limits = LimitOverrides { rate_per_second: Some(100_000), daily_quota: Some(1_000_000_000) };
-    client_apps::set_limits(store, &system, issued.app.id, limits).await.map_err(store_err)?;
-    Ok(Fixture { resource, grant, app_key: issued.app.app_key, secret: issued.secret })
+    .await;
+    store.close().await;
+    result
 }
 
 // ---------------------------------------------------------------------------------------------
