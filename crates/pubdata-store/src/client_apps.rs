@@ -13,7 +13,7 @@ use crate::db::Store;
 use crate::error::{Error, Result};
 use crate::identity::orgs;
 use pubdata_domain::audit::events;
-use pubdata_domain::client_app::signature::{self, NONCE_MEMORY_SECS};
+use pubdata_domain::client_app::signature;
 use pubdata_domain::client_app::{
     self as domain, AppStatus, GatewayCaller, LimitOverrides, NewClientApp, Refusal, SharingKey, SignatureMethod,
     SignedRequest,
@@ -23,6 +23,9 @@ use pubdata_domain::ids::OrgId;
 use pubdata_domain::timefmt;
 use serde::Serialize;
 use sqlx::AnyConnection;
+use std::sync::Arc;
+
+pub(crate) mod nonces;
 
 /// A client application as its managers see it (never its secrets).
 #[derive(Clone, Debug, Serialize)]
@@ -103,8 +106,10 @@ const APP_SELECT: &str = "SELECT a.id, a.app_key, a.org_id, o.name AS org_name, 
      a.allowed_addresses, a.status, a.created_by, a.created_at, a.disabled_reason, a.disabled_at, a.updated_at, \
      a.rate_per_second, a.daily_quota FROM client_apps a JOIN organisations o ON o.id = a.org_id";
 
-/// Whether a secret row accepts calls at `now`: not retired, and not past its window.
-const SECRET_ACTIVE: &str = "retired_at IS NULL AND (retire_at IS NULL OR retire_at > $2)";
+/// Whether an unretired secret still accepts calls at `now`: a rotated-out one until `retire_at`.
+fn within_window(retire_at: Option<&str>, now: &str) -> bool {
+    retire_at.is_none_or(|r| r > now)
+}
 
 fn now_text() -> String {
     timefmt::format_instant(timefmt::now())
@@ -126,7 +131,7 @@ async fn load(conn: &mut AnyConnection, id: i64) -> Result<ClientApp> {
     .fetch_all(&mut *conn)
     .await?;
     for s in &mut secrets {
-        s.active = s.retired_at.is_none() && s.retire_at.as_deref().is_none_or(|r| r > now.as_str());
+        s.active = s.retired_at.is_none() && within_window(s.retire_at.as_deref(), &now);
     }
     Ok(ClientApp {
         id: row.id,
@@ -417,39 +422,24 @@ async fn check_call(
         Ok(m) => m,
         Err(r) => return Ok(Err(r)),
     };
-    let mut conn = store.reader().acquire().await?;
-    type Found = (i64, i64, String, String, String, String, Option<i64>, Option<i64>);
-    let app: Option<Found> = sqlx::query_as(
-        "SELECT a.id, a.org_id, a.name, a.status, a.allowed_addresses, o.name, a.rate_per_second, a.daily_quota \
-         FROM client_apps a JOIN organisations o ON o.id = a.org_id WHERE a.app_key = $1",
-    )
-    .bind(app_key)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some((app_id, org_id, app_name, status, allowed, org_name, rate, quota)) = app else {
+    let Some(app) = app_record(store, app_key).await? else {
         return Ok(Err(Refusal::UnknownApp));
     };
-    *known = Some((app_id, OrgId(org_id)));
-    if status != AppStatus::Active.as_str() {
+    *known = Some((app.id, app.org_id));
+    if app.status != AppStatus::Active.as_str() {
         return Ok(Err(Refusal::AppDisabled));
     }
-    if !domain::address_allowed(&split_addresses(&allowed), source.ip.as_deref()) {
+    if !domain::address_allowed(&split_addresses(&app.allowed_addresses), source.ip.as_deref()) {
         return Ok(Err(Refusal::AddressNotAllowed));
     }
-    let sealed: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT sealed FROM client_app_secrets WHERE app_id = $1 AND {SECRET_ACTIVE}"
-    )))
-    .bind(app_id)
-    .bind(now_text())
-    .fetch_all(&mut *conn)
-    .await?;
-    drop(conn);
+    let now = now_text();
+    let sealed = app.secrets.iter().filter(|s| within_window(s.retire_at.as_deref(), &now));
     let request =
         SignedRequest { method: call.method, path: call.path, query: call.query, body: call.body, timestamp, nonce };
     let mut matched = false;
-    for (s,) in &sealed {
-        let Some(secret) = key.open(s, app_key).and_then(|b| String::from_utf8(b).ok()) else {
-            tracing::error!(app_id, "a client application's secret does not open with this instance's sharing key");
+    for s in sealed {
+        let Some(secret) = key.open(&s.sealed, app_key).and_then(|b| String::from_utf8(b).ok()) else {
+            tracing::error!(app.id, "a client application's secret does not open with this instance's sharing key");
             continue;
         };
         // Every working secret is tried, so that timing does not tell which one matched.
@@ -458,74 +448,86 @@ async fn check_call(
     if !matched {
         return Ok(Err(Refusal::BadSignature));
     }
-    if !remember_nonce(store, app_id, nonce).await? {
+    if !remember_nonce(store, app.id, nonce).await? {
         return Ok(Err(Refusal::ReplayedNonce));
     }
     Ok(Ok(GatewayCaller {
-        app_id,
+        app_id: app.id,
         app_key: app_key.to_string(),
-        app_name,
-        consumer_org: OrgId(org_id),
-        consumer_org_name: org_name,
+        app_name: app.name.clone(),
+        consumer_org: app.org_id,
+        consumer_org_name: app.org_name.clone(),
         signature_method: method,
-        limits: overrides(rate, quota),
+        limits: app.limits,
         source: source.clone(),
     }))
 }
 
+/// What the channel checks a call against: an application, its agency and its unretired
+/// secrets (sealed), as read at one moment.
+pub(crate) struct AppRecord {
+    id: i64,
+    org_id: OrgId,
+    name: String,
+    status: String,
+    allowed_addresses: String,
+    org_name: String,
+    limits: LimitOverrides,
+    secrets: Vec<SealedSecret>,
+}
+
+struct SealedSecret {
+    sealed: String,
+    /// When a rotated-out secret stops working (an instant in the fixed-width text form).
+    retire_at: Option<String>,
+}
+
+/// The application with this key, from the channel's copies when a recent one is there.
+async fn app_record(store: &Store, app_key: &str) -> Result<Option<Arc<AppRecord>>> {
+    let shelf = &store.channel_cache().apps;
+    let generation = store.generation();
+    if let Some(app) = shelf.get(&app_key.to_string(), generation) {
+        return Ok(Some(app));
+    }
+    let mut conn = store.reader().acquire().await?;
+    type Found = (i64, i64, String, String, String, String, Option<i64>, Option<i64>);
+    let found: Option<Found> = sqlx::query_as(
+        "SELECT a.id, a.org_id, a.name, a.status, a.allowed_addresses, o.name, a.rate_per_second, a.daily_quota \
+         FROM client_apps a JOIN organisations o ON o.id = a.org_id WHERE a.app_key = $1",
+    )
+    .bind(app_key)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((id, org_id, name, status, allowed_addresses, org_name, rate, quota)) = found else { return Ok(None) };
+    let secrets: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT sealed, retire_at FROM client_app_secrets WHERE app_id = $1 AND retired_at IS NULL")
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?;
+    let app = Arc::new(AppRecord {
+        id,
+        org_id: OrgId(org_id),
+        name,
+        status,
+        allowed_addresses,
+        org_name,
+        limits: overrides(rate, quota),
+        secrets: secrets.into_iter().map(|(sealed, retire_at)| SealedSecret { sealed, retire_at }).collect(),
+    });
+    shelf.put(app_key.to_string(), generation, Arc::clone(&app));
+    Ok(Some(app))
+}
+
 /// Records an accepted call's nonce; `false` if the application used it before. Bookkeeping
 /// outside an audited transaction, like a token's last use: it changes nothing anyone reads.
-///
-/// The insert commits without waiting for the disk (SQLite `synchronous = NORMAL`, PostgreSQL
-/// `synchronous_commit = off`, for this statement only). It is durable before the call is
-/// answered all the same: every call, answered or refused, then writes its audit record, whose
-/// synchronous commit flushes the log up to it, this insert included.
 async fn remember_nonce(store: &Store, app_id: i64, nonce: &str) -> Result<bool> {
-    let insert = sqlx::query("INSERT INTO client_app_nonces (app_id, nonce, seen_at) VALUES ($1, $2, $3)")
-        .bind(app_id)
-        .bind(nonce)
-        .bind(now_text());
-    let inserted = match store.backend() {
-        crate::db::Backend::Sqlite => {
-            let mut conn = store.writer().acquire().await?;
-            sqlx::query("PRAGMA synchronous = NORMAL").execute(&mut *conn).await?;
-            let inserted = insert.execute(&mut *conn).await;
-            // The writer's other commits (the audit trail's) must wait for the disk again; a
-            // connection that cannot be set back is closed rather than reused.
-            if let Err(e) = sqlx::query("PRAGMA synchronous = FULL").execute(&mut *conn).await {
-                conn.close_on_drop();
-                return Err(e.into());
-            }
-            inserted
-        }
-        crate::db::Backend::Postgres => {
-            let mut tx = store.writer().begin().await?;
-            sqlx::query("SET LOCAL synchronous_commit = off").execute(&mut *tx).await?;
-            let inserted = insert.execute(&mut *tx).await;
-            if inserted.is_ok() {
-                tx.commit().await?;
-            }
-            inserted
-        }
-    };
-    match inserted {
-        Ok(_) => {}
-        Err(sqlx::Error::Database(db)) if db.is_unique_violation() => return Ok(false),
-        Err(e) => return Err(e.into()),
-    }
-    // Now and then (one call in 256) the nonces past the window go.
-    if pubdata_domain::secret::random_bytes(1)[0] == 0 {
-        prune_nonces(store).await?;
-    }
-    Ok(true)
+    store.nonces().remember(app_id, nonce).await
 }
 
 /// Forgets nonces older than the replay window (their calls' timestamps are refused anyway).
+/// The nonce writer does this once a minute by itself.
 pub async fn prune_nonces(store: &Store) -> Result<u64> {
-    let cutoff = timefmt::format_instant(timefmt::now() - time::Duration::seconds(NONCE_MEMORY_SECS));
-    let done =
-        sqlx::query("DELETE FROM client_app_nonces WHERE seen_at < $1").bind(cutoff).execute(store.writer()).await?;
-    Ok(done.rows_affected())
+    nonces::prune(store.writer()).await
 }
 
 /// Sets an application's own rate and daily quota (`None`: back to the platform's default).

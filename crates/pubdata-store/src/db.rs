@@ -1,6 +1,8 @@
 //! Connecting, migrating, and the write transaction that cannot commit without its audit entry.
 
 use crate::audit::{self, AuditWriter};
+use crate::channel_cache::{ChannelCache, Generation};
+use crate::client_apps::nonces::NonceWriter;
 use crate::error::{Error, Result};
 use pubdata_domain::audit::{Actor, AuditEvent};
 use sqlx::AnyConnection;
@@ -106,6 +108,12 @@ struct Inner {
     read: AnyPool,
     write: AnyPool,
     audit: AuditWriter,
+    nonces: NonceWriter,
+    /// Dropped with the store, which stops the SQLite checkpoint task.
+    _checkpoints: tokio::sync::mpsc::Sender<()>,
+    /// Moves on with every committed write transaction: what the channel's copies check.
+    generation: Arc<Generation>,
+    cache: ChannelCache,
     url: String,
     /// The options as given, for the loader's own connection (the URL may hold a password:
     /// never printed; `url` is the redacted form).
@@ -128,8 +136,8 @@ impl Store {
         let backend = options.backend()?;
         let (read, write) = match backend {
             Backend::Sqlite => {
-                let write = sqlite_pool(&options.url, 1).await?;
-                let read = sqlite_pool(&options.url, options.max_connections.max(1)).await?;
+                let write = sqlite_pool(&options.url, 1, Role::Writer).await?;
+                let read = sqlite_pool(&options.url, options.max_connections.max(1), Role::Reader).await?;
                 (read, write)
             }
             Backend::Postgres => {
@@ -159,12 +167,21 @@ impl Store {
         };
         migrate(backend, &write).await?;
         let audit = AuditWriter::start(write.clone(), backend, options.audit_batch_max.max(1));
+        let nonces = NonceWriter::start(write.clone(), backend);
+        let (checkpoints, stopped) = tokio::sync::mpsc::channel(1);
+        if backend == Backend::Sqlite {
+            tokio::spawn(checkpoint_wal(read.clone(), stopped));
+        }
         Ok(Store {
             inner: Arc::new(Inner {
                 backend,
                 read,
                 write,
                 audit,
+                nonces,
+                _checkpoints: checkpoints,
+                generation: Arc::default(),
+                cache: ChannelCache::default(),
                 url: redact_url(&options.url),
                 options: options.clone(),
             }),
@@ -195,6 +212,27 @@ impl Store {
         &self.inner.audit
     }
 
+    /// The group writer of gateway calls' nonces.
+    pub(crate) fn nonces(&self) -> &NonceWriter {
+        &self.inner.nonces
+    }
+
+    /// How many write transactions have committed through this store.
+    pub(crate) fn generation(&self) -> u64 {
+        self.inner.generation.current()
+    }
+
+    /// The sharing channel's short-lived copies (`channel_cache`).
+    pub(crate) fn channel_cache(&self) -> &ChannelCache {
+        &self.inner.cache
+    }
+
+    /// Drops the sharing channel's copies, for a tool that changed the database other than
+    /// through this store; otherwise they follow changes by themselves (`channel_cache`).
+    pub fn forget_channel_copies(&self) {
+        self.inner.cache.clear();
+    }
+
     /// Starts a write transaction. It commits only through [`WriteTx::commit`].
     pub async fn begin(&self) -> Result<WriteTx> {
         let tx = match self.inner.backend {
@@ -202,7 +240,12 @@ impl Store {
             Backend::Sqlite => self.inner.write.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.inner.write.begin().await?,
         };
-        Ok(WriteTx { tx, backend: self.inner.backend, pending: Vec::new() })
+        Ok(WriteTx {
+            tx,
+            backend: self.inner.backend,
+            pending: Vec::new(),
+            generation: Arc::clone(&self.inner.generation),
+        })
     }
 
     /// A connection of the backend's own driver, outside the pools, for bulk loading (SQLite
@@ -255,21 +298,51 @@ impl Store {
     }
 }
 
-async fn sqlite_pool(url: &str, max: u32) -> Result<AnyPool> {
+/// What a SQLite pool's connections are for.
+#[derive(Clone, Copy, PartialEq)]
+enum Role {
+    Reader,
+    /// The one connection that commits: it leaves checkpoints to [`checkpoint_wal`], so that no
+    /// commit waits while the log is copied into the database file.
+    Writer,
+}
+
+async fn sqlite_pool(url: &str, max: u32, role: Role) -> Result<AnyPool> {
     Ok(AnyPoolOptions::new()
         .max_connections(max)
         .acquire_timeout(Duration::from_secs(30))
-        .after_connect(|conn, _| {
+        // A local file's connection does not go stale; pinging it before each use would cost
+        // every statement a second hand-off to the connection's thread.
+        .test_before_acquire(false)
+        .after_connect(move |conn, _| {
             Box::pin(async move {
                 // WAL lets readers proceed while the one writer writes; FULL makes each commit
                 // durable, which the audit trail's promise depends on.
                 conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000;")
                     .await?;
+                if role == Role::Writer {
+                    conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
+                }
                 Ok(())
             })
         })
         .connect(url)
         .await?)
+}
+
+/// Copies the SQLite log into the database file once a second, beside the writer rather than
+/// in its commits (which would stall every caller waiting on one for as long as the copy takes).
+/// A passive checkpoint waits for no reader or writer; it stops when the store is dropped.
+async fn checkpoint_wal(pool: AnyPool, mut stopped: tokio::sync::mpsc::Receiver<()>) {
+    loop {
+        tokio::select! {
+            _ = stopped.recv() => return,
+            () = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
+            tracing::warn!(error = %e, "the SQLite log could not be checkpointed");
+        }
+    }
 }
 
 fn check_schema_name(s: &str) -> Result<()> {
@@ -302,6 +375,7 @@ pub struct WriteTx {
     tx: Transaction<'static, Any>,
     backend: Backend,
     pending: Vec<(Actor, AuditEvent)>,
+    generation: Arc<Generation>,
 }
 
 impl WriteTx {
@@ -345,6 +419,7 @@ impl WriteTx {
         }
         let seqs = audit::append(&mut self.tx, self.backend, &self.pending).await?;
         self.tx.commit().await?;
+        self.generation.advance();
         Ok(seqs)
     }
 }

@@ -14,6 +14,7 @@ mod audit;
 pub mod bootstrap;
 pub mod calendar;
 pub mod catalog;
+pub mod channel_cache;
 pub mod client_apps;
 mod db;
 pub mod demands;

@@ -18,11 +18,18 @@ use pubdata_domain::sharing::GrantState;
 use pubdata_domain::sharing_channel::{self as rules, CallRefusal, Filter, GrantTerms, Op, Query};
 use serde_json::{Map, Value};
 use sqlx::Row;
+use std::sync::Arc;
 
-/// The grant a call names, as the channel checks it; `None` if there is no such grant.
-pub async fn grant(store: &Store, id: i64) -> Result<Option<GrantTerms>> {
+/// The grant a call names, as the channel checks it; `None` if there is no such grant. From the
+/// channel's copies when a recent one is there (`channel_cache`).
+pub async fn grant(store: &Store, id: i64) -> Result<Option<Arc<GrantTerms>>> {
+    let generation = store.generation();
+    let shelf = &store.channel_cache().grants;
+    if let Some(terms) = shelf.get(&id, generation) {
+        return Ok(Some(terms));
+    }
     let Some(g) = crate::sharing::grant_for_channel(store, id).await? else { return Ok(None) };
-    Ok(Some(GrantTerms {
+    let terms = Arc::new(GrantTerms {
         id: g.id,
         consumer_org: OrgId(g.consumer_org_id),
         resource_id: g.resource_id,
@@ -32,7 +39,9 @@ pub async fn grant(store: &Store, id: i64) -> Result<Option<GrantTerms>> {
         raw_items: g.raw_items,
         row_scope: g.row_scope,
         scenario: g.scenario,
-    }))
+    });
+    shelf.put(id, generation, Arc::clone(&terms));
+    Ok(Some(terms))
 }
 
 /// What the channel reads of a resource: its published items and its data table.
@@ -53,8 +62,14 @@ impl DataSource {
     }
 }
 
-/// The resource's published items and data table (none before its first delivery).
-pub async fn source(store: &Store, resource_id: i64) -> Result<DataSource> {
+/// The resource's published items and data table (none before its first delivery). From the
+/// channel's copies when a recent one is there (`channel_cache`).
+pub async fn source(store: &Store, resource_id: i64) -> Result<Arc<DataSource>> {
+    let generation = store.generation();
+    let shelf = &store.channel_cache().sources;
+    if let Some(source) = shelf.get(&resource_id, generation) {
+        return Ok(source);
+    }
     let mut conn = store.reader().acquire().await?;
     let doc: Option<(Option<String>,)> = sqlx::query_as("SELECT published FROM catalog_resources WHERE id = $1")
         .bind(resource_id)
@@ -65,7 +80,9 @@ pub async fn source(store: &Store, resource_id: i64) -> Result<DataSource> {
         _ => Vec::new(),
     };
     let layout = table::layout(&mut conn, resource_id).await?;
-    Ok(DataSource { items, layout })
+    let source = Arc::new(DataSource { items, layout });
+    shelf.put(resource_id, generation, Arc::clone(&source));
+    Ok(source)
 }
 
 /// One delivered row: its id (for paging) and its granted items, masked where the rules say.
@@ -147,7 +164,10 @@ async fn read(
     if let Some(after) = after {
         sql.push(" AND t.").push_trusted(ROW_ID).push(" > ").bind(after);
     }
-    sql.push(" ORDER BY t.").push_trusted(ROW_ID).push(" LIMIT ").bind(limit + 1);
+    // The limit is written into the text, not bound: SQLite re-prepares a statement each time a
+    // parameter its plan looked at (a bound LIMIT) is bound again, which would double the
+    // cost of every call. It is a number the channel computed (at most 1,001).
+    sql.push(" ORDER BY t.").push_trusted(ROW_ID).push(" LIMIT ").push_trusted(&(limit + 1).to_string());
     let rows = sql.query().fetch_all(store.reader()).await?;
     let more = rows.len() as i64 > limit;
     let mut records = Vec::with_capacity(rows.len());

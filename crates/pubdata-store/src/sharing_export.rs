@@ -34,6 +34,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use sqlx::AnyConnection;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How long a runner's lease lasts without renewal.
@@ -432,7 +433,7 @@ async fn produce(
     settings: &ExportSettings,
     job: &ExportJob,
     path: &Path,
-) -> std::result::Result<(Written, GrantTerms), ExportFailure> {
+) -> std::result::Result<(Written, Arc<GrantTerms>), ExportFailure> {
     let grant = channel::grant(store, job.grant_id).await?.ok_or_else(CallRefusal::grant_not_yours)?;
     rules::check_export(&grant, OrgId(job.consumer_org_id), job.resource_id)?;
     let source = channel::source(store, job.resource_id).await?;

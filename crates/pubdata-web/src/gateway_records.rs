@@ -25,6 +25,7 @@ use pubdata_domain::client_app::GatewayCaller;
 use pubdata_domain::sharing_channel::{self as rules, CallRefusal, GrantTerms, PagingKey};
 use pubdata_store::sharing_channel;
 use serde_json::{Map, Value, json};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// The header naming the grant a call uses.
@@ -149,7 +150,7 @@ impl CallRecord {
         headers: &HeaderMap,
         params: &[(String, String)],
         resource_id: i64,
-    ) -> ApiResult<GrantTerms> {
+    ) -> ApiResult<Arc<GrantTerms>> {
         let Some(id) = named_grant(headers, params) else {
             return Err(self.refused(state, caller, CallRefusal::grant_missing()).await);
         };
