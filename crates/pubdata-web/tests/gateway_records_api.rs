@@ -527,6 +527,39 @@ async fn art_16_usage_per_grant_for_consumer_provider_and_authority(db: &TestDb)
     assert_eq!((r.status, r.body["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("days")));
 }
 
+async fn art_16_a_grant_suspended_through_another_instance_is_refused_within_a_second(db: &TestDb) {
+    let s = setup(db).await;
+    let g = grant(&s, &s.civil_officer, json!({}), json!({})).await;
+    let app = app(&s, &s.civil_officer).await;
+    let path = format!("{}/{}", records(&s), id_number(1));
+    // This instance has now read the application and the grant for its calls.
+    assert_eq!(call(&s, &app, &path, &format!("grant={g}")).await.status, StatusCode::OK);
+    // Another instance, with its own connections to the database, suspends the grant.
+    let config = (*s.h.state.config).clone();
+    let other = pubdata_web::AppState::open(db.another_instance().await, config, None).await.unwrap();
+    let other = Harness { app: pubdata_web::app(other.clone()), admin: s.h.admin.clone(), state: other };
+    let on_other = Setup { h: other, ..setup_parts(&s) };
+    let r = on_other
+        .h
+        .call(Method::POST, &format!("/api/v1/grants/{g}/suspend"), Some(&s.staff), Some(json!({"reason": "核查中"})))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let refused = |r: Reply| (r.status, r.body["error"]["code"].as_str().map(str::to_string));
+    let suspended = (StatusCode::FORBIDDEN, Some("gateway_grant_suspended".to_string()));
+    // There at once, and here once this instance's copy has run out.
+    assert_eq!(refused(call(&on_other, &app, &path, &format!("grant={g}")).await), suspended);
+    tokio::time::sleep(pubdata_store::channel_cache::TTL + std::time::Duration::from_millis(100)).await;
+    assert_eq!(refused(call(&s, &app, &path, &format!("grant={g}")).await), suspended);
+    // Resumed here: this instance's own change applies to its calls at once.
+    let r = s
+        .h
+        .call(Method::POST, &format!("/api/v1/grants/{g}/resume"), Some(&s.staff), Some(json!({"reason": "核查完毕"})))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(call(&s, &app, &path, &format!("grant={g}")).await.status, StatusCode::OK);
+    on_other.h.state.store.close().await;
+}
+
 /// The parts of a set-up other than its harness, to call through a second instance.
 fn setup_parts(s: &Setup) -> Setup {
     Setup {
@@ -540,6 +573,7 @@ fn setup_parts(s: &Setup) -> Setup {
 }
 
 backend_tests!(
+    art_16_a_grant_suspended_through_another_instance_is_refused_within_a_second,
     art_16_calls_over_the_rate_are_refused_with_retry_after_and_audited,
     art_16_the_daily_quota_holds_across_instances,
     art_16_usage_per_grant_for_consumer_provider_and_authority,
