@@ -448,23 +448,7 @@ pub fn check_listing(grant: &GrantTerms) -> Result<(), CallRefusal> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::ItemType;
-
-    fn item(code: &str, name: &str, level: Level) -> DataItem {
-        DataItem {
-            code: code.into(),
-            name: name.into(),
-            item_type: ItemType::String,
-            length: Some(50),
-            precision: None,
-            scale: None,
-            required: false,
-            unique_key: false,
-            description: String::new(),
-            level,
-            code_list: Vec::new(),
-        }
-    }
+    use crate::catalog::resource::tests::item;
 
     fn items() -> Vec<DataItem> {
         vec![

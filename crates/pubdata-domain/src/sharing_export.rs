@@ -195,24 +195,9 @@ pub struct Requester {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::{ItemType, Level};
+    use crate::catalog::Level;
+    use crate::catalog::resource::tests::item;
     use crate::sharing::{GrantState, RowScope};
-
-    fn item(code: &str, name: &str, level: Level) -> DataItem {
-        DataItem {
-            code: code.into(),
-            name: name.into(),
-            item_type: ItemType::String,
-            length: Some(50),
-            precision: None,
-            scale: None,
-            required: false,
-            unique_key: false,
-            description: String::new(),
-            level,
-            code_list: Vec::new(),
-        }
-    }
 
     fn grant() -> GrantTerms {
         GrantTerms {

@@ -6,7 +6,7 @@ mod attributes;
 pub(crate) use attributes::code_enum;
 mod diff;
 mod item;
-mod resource;
+pub(crate) mod resource;
 mod review;
 
 pub use attributes::{
