@@ -75,7 +75,11 @@ impl<K: Eq + Hash, V> Default for Shelf<K, V> {
 
 impl<K: Eq + Hash, V> Shelf<K, V> {
     /// The copy of `key`, if one was read in generation `generation` less than [`TTL`] ago.
-    pub(crate) fn get(&self, key: &K, generation: u64) -> Option<Arc<V>> {
+    pub(crate) fn get<Q>(&self, key: &Q, generation: u64) -> Option<Arc<V>>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Eq + Hash + ?Sized,
+    {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries
             .get(key)

@@ -486,7 +486,7 @@ struct SealedSecret {
 async fn app_record(store: &Store, app_key: &str) -> Result<Option<Arc<AppRecord>>> {
     let shelf = &store.channel_cache().apps;
     let generation = store.generation();
-    if let Some(app) = shelf.get(&app_key.to_string(), generation) {
+    if let Some(app) = shelf.get(app_key, generation) {
         return Ok(Some(app));
     }
     let mut conn = store.reader().acquire().await?;
