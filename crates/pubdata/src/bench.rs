@@ -631,6 +631,25 @@ async fn drop_schema(url: &str, schema: &str) -> Result<(), String> {
     conn.close().await.map_err(|e| e.to_string())
 }
 
+/// The database a benchmark's child process works on: the SQLite file or the PostgreSQL URL
+/// (and schema) its parent passed.
+fn child_store_options(
+    child: &str,
+    sqlite: Option<PathBuf>,
+    database_url: Option<String>,
+    schema: Option<String>,
+) -> Result<StoreOptions, String> {
+    match (sqlite, database_url) {
+        (Some(path), None) => Ok(StoreOptions::sqlite_file(&path)),
+        (None, Some(url)) => {
+            let mut options = StoreOptions::new(url);
+            options.schema = schema;
+            Ok(options)
+        }
+        _ => Err(format!("{child}: give --sqlite FILE or --database-url URL")),
+    }
+}
+
 fn store_err(e: pubdata_store::Error) -> String {
     e.to_string()
 }

@@ -226,15 +226,7 @@ pub(super) struct ChildArgs {
 }
 
 pub(super) async fn deliver_child(a: ChildArgs) -> Result<ExitCode, String> {
-    let options = match (a.sqlite, a.database_url) {
-        (Some(path), None) => StoreOptions::sqlite_file(&path),
-        (None, Some(url)) => {
-            let mut options = StoreOptions::new(url);
-            options.schema = a.schema;
-            options
-        }
-        _ => return Err("aggregate-child: give --sqlite FILE or --database-url URL".to_string()),
-    };
+    let options = super::child_store_options("aggregate-child", a.sqlite, a.database_url, a.schema)?;
     let store = Store::connect(&options).await.map_err(store_err)?;
     let input = std::fs::File::open(&a.file).map_err(|e| format!("cannot read {}: {e}", a.file.display()))?;
     let req = DeliveryRequest {

@@ -13,11 +13,11 @@ use pubdata_domain::ids::OrgId;
 use pubdata_domain::sharing::{Decision, DecisionInput, RowScope, ScenarioCategory, ShareRequestInput};
 use pubdata_domain::sharing_export::ExportFormat;
 use pubdata_ingest::{Format, ReadOptions};
+use pubdata_store::Store;
 use pubdata_store::aggregation::{self, DeliveryRequest};
 use pubdata_store::identity::orgs;
 use pubdata_store::sharing::{self, SharingSettings};
 use pubdata_store::sharing_export;
-use pubdata_store::{Store, StoreOptions};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::process::{ExitCode, Stdio};
@@ -47,15 +47,7 @@ pub(super) struct ChildArgs {
 
 /// The child: the export `pubdata share export` makes, then its own figures.
 pub(super) async fn export_child(a: ChildArgs) -> Result<ExitCode, String> {
-    let options = match (a.sqlite, a.database_url) {
-        (Some(path), None) => StoreOptions::sqlite_file(&path),
-        (None, Some(url)) => {
-            let mut options = StoreOptions::new(url);
-            options.schema = a.schema;
-            options
-        }
-        _ => return Err("export-child: give --sqlite FILE or --database-url URL".to_string()),
-    };
+    let options = super::child_store_options("export-child", a.sqlite, a.database_url, a.schema)?;
     let format = ExportFormat::parse(&a.format).ok_or("export-child: --format is csv, xlsx or jsonl")?;
     let store = Store::connect(&options).await.map_err(store_err)?;
     let before = self_memory()?;
