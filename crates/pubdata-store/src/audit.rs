@@ -1,6 +1,7 @@
 //! Storing the audit trail: appending to the SM3 chain inside a transaction, the group-commit
 //! writer for standalone entries, and reading, verifying and exporting the trail.
 
+use crate::client_apps::nonces;
 use crate::db::{Backend, Store};
 use crate::error::{Error, Result};
 use crate::sql::Sql;
@@ -11,6 +12,7 @@ use sqlx::AnyConnection;
 use sqlx::AnyPool;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
 use tokio::sync::{mpsc, oneshot};
 
 /// The audit columns, in `Row` order.
@@ -29,45 +31,29 @@ pub(crate) async fn append(
     backend: Backend,
     entries: &[(Actor, AuditEvent)],
 ) -> Result<Vec<i64>> {
+    let head = lock_head(conn, backend).await?;
+    append_at(conn, head, entries).await
+}
+
+/// The chain's head (position and hash), locked for this transaction.
+async fn lock_head(conn: &mut AnyConnection, backend: Backend) -> Result<(i64, String)> {
     let head_sql = match backend {
         Backend::Sqlite => "SELECT seq, hash FROM audit_head WHERE id = 1",
         Backend::Postgres => "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE",
     };
-    let (mut seq, mut hash): (i64, String) = sqlx::query_as(head_sql).fetch_one(&mut *conn).await?;
-    let occurred_at = timefmt::format_instant(timefmt::now());
-    let mut records = Vec::with_capacity(entries.len());
-    for (actor, event) in entries {
-        seq += 1;
-        let record = AuditRecord::seal(seq, occurred_at.clone(), actor, event, &hash);
-        hash.clone_from(&record.hash);
-        records.push(record);
-    }
+    Ok(sqlx::query_as(head_sql).fetch_one(&mut *conn).await?)
+}
+
+/// Appends `entries` after `head`, which this transaction holds locked.
+async fn append_at(conn: &mut AnyConnection, head: (i64, String), entries: &[(Actor, AuditEvent)]) -> Result<Vec<i64>> {
+    let (records, seq, hash) = seal(head, entries);
+    let seqs = records.iter().map(|r| r.seq).collect();
+    let mut records = records.into_iter();
     // 17 parameters a row; 500 rows stay well under both backends' parameter limits.
-    for chunk in records.chunks(500) {
-        let mut q = Sql::new(concat!("INSERT INTO audit_entries (", audit_columns!(), ") VALUES "));
-        for (i, r) in chunk.iter().enumerate() {
-            q.push(if i == 0 { "(" } else { ", (" });
-            q.bind(r.seq).push(", ").bind(r.occurred_at.clone()).push(", ").bind(r.actor_user_id).push(", ");
-            q.bind(r.actor_username.clone())
-                .push(", ")
-                .bind(r.actor_org_id)
-                .push(", ")
-                .bind(r.actor_role.clone())
-                .push(", ");
-            q.bind(r.token_id).push(", ").bind(r.source_ip.clone()).push(", ").bind(r.user_agent.clone()).push(", ");
-            q.bind(r.request_id.clone())
-                .push(", ")
-                .bind(r.action.clone())
-                .push(", ")
-                .bind(r.object_type.clone())
-                .push(", ");
-            q.bind(r.object_id.clone())
-                .push(", ")
-                .bind(r.outcome.clone())
-                .push(", ")
-                .bind(r.summary.clone())
-                .push(", ");
-            q.bind(r.prev_hash.clone()).push(", ").bind(r.hash.clone()).push(")");
+    loop {
+        let mut q = Sql::new("");
+        if !push_insert(&mut q, &mut records, 500) {
+            break;
         }
         q.query().execute(&mut *conn).await?;
     }
@@ -76,13 +62,66 @@ pub(crate) async fn append(
         .bind(&hash)
         .execute(&mut *conn)
         .await?;
-    Ok(records.iter().map(|r| r.seq).collect())
+    Ok(seqs)
+}
+
+/// `entries` sealed into the chain after `head`, and the new head's position and hash.
+fn seal(head: (i64, String), entries: &[(Actor, AuditEvent)]) -> (Vec<AuditRecord>, i64, String) {
+    let (mut seq, mut hash) = head;
+    let occurred_at = timefmt::format_instant(timefmt::now());
+    let mut records = Vec::with_capacity(entries.len());
+    for (actor, event) in entries {
+        seq += 1;
+        let record = AuditRecord::seal(seq, occurred_at.clone(), actor, event, &hash);
+        hash.clone_from(&record.hash);
+        records.push(record);
+    }
+    (records, seq, hash)
+}
+
+/// Appends to `q` one `INSERT` of the next (at most `max`) records; `false` if none were left.
+fn push_insert(q: &mut Sql, records: &mut impl Iterator<Item = AuditRecord>, max: usize) -> bool {
+    let mut any = false;
+    for (i, r) in records.take(max).enumerate() {
+        any = true;
+        q.push(if i == 0 { concat!("INSERT INTO audit_entries (", audit_columns!(), ") VALUES (") } else { ", (" });
+        q.bind(r.seq).push(", ").bind(r.occurred_at).push(", ").bind(r.actor_user_id).push(", ");
+        q.bind(r.actor_username).push(", ").bind(r.actor_org_id).push(", ").bind(r.actor_role).push(", ");
+        q.bind(r.token_id).push(", ").bind(r.source_ip).push(", ").bind(r.user_agent).push(", ");
+        q.bind(r.request_id).push(", ").bind(r.action).push(", ").bind(r.object_type).push(", ");
+        q.bind(r.object_id).push(", ").bind(r.outcome).push(", ").bind(r.summary).push(", ");
+        q.bind(r.prev_hash).push(", ").bind(r.hash).push(")");
+    }
+    any
 }
 
 struct Job {
     actor: Actor,
     event: AuditEvent,
-    done: oneshot::Sender<Result<i64, ()>>,
+    claim: Option<NonceClaim>,
+    done: oneshot::Sender<Result<Recorded, ()>>,
+}
+
+/// A gateway call's nonce, claimed in the transaction that writes the call's audit record: the
+/// claim and the record are durable together. The table's key (application, nonce) decides,
+/// across every instance on the database, which call used a nonce first.
+#[derive(Clone, Debug)]
+pub struct NonceClaim {
+    pub app_id: i64,
+    pub nonce: String,
+    /// The entry written instead of the call's own when the nonce was used before: the refusal
+    /// of a replay.
+    pub if_replayed: AuditEvent,
+}
+
+/// What the group writer wrote for an entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Recorded {
+    /// The entry, at this position.
+    Entry(i64),
+    /// The entry's nonce claim found the nonce used before; the replay's refusal was written
+    /// instead, at this position.
+    Replayed(i64),
 }
 
 /// Group commit for audit entries that accompany no other change: callers wait until their
@@ -106,9 +145,21 @@ impl AuditWriter {
     /// Records one entry and returns its position once it is durable. An error means the
     /// entry was not written, and the caller must not proceed as if it had been.
     pub async fn record(&self, actor: Actor, event: AuditEvent) -> Result<i64> {
+        match self.send(actor, event, None).await? {
+            Recorded::Entry(seq) | Recorded::Replayed(seq) => Ok(seq),
+        }
+    }
+
+    /// Records a gateway call's entry together with the claim of its nonce; once both are
+    /// durable, says which was written (see [`Recorded`]).
+    pub async fn record_claiming(&self, actor: Actor, event: AuditEvent, claim: NonceClaim) -> Result<Recorded> {
+        self.send(actor, event, Some(claim)).await
+    }
+
+    async fn send(&self, actor: Actor, event: AuditEvent, claim: Option<NonceClaim>) -> Result<Recorded> {
         let (done, wait) = oneshot::channel();
         self.in_flight.fetch_add(1, Ordering::SeqCst);
-        if self.jobs.send(Job { actor, event, done }).await.is_err() {
+        if self.jobs.send(Job { actor, event, claim, done }).await.is_err() {
             self.in_flight.fetch_sub(1, Ordering::SeqCst);
             return Err(Error::AuditUnavailable);
         }
@@ -132,29 +183,107 @@ async fn run(
     in_flight: Arc<AtomicUsize>,
 ) {
     let mut batch = Vec::with_capacity(batch_max);
+    let mut pruned = Instant::now();
     while rx.recv_many(&mut batch, batch_max).await > 0 {
-        let entries: Vec<(Actor, AuditEvent)> = batch.iter().map(|j| (j.actor.clone(), j.event.clone())).collect();
-        let result = write_batch(&pool, backend, &entries).await;
+        let result = write_batch(&pool, backend, &batch).await;
         if let Err(e) = &result {
-            tracing::error!(error = %e, entries = entries.len(), "audit batch could not be written");
+            tracing::error!(error = %e, entries = batch.len(), "audit batch could not be written");
         }
         let n = batch.len();
         for (i, job) in batch.drain(..).enumerate() {
-            let answer = result.as_ref().map(|seqs| seqs[i]).map_err(|_| ());
+            let answer = result.as_ref().map(|written| written[i]).map_err(|_| ());
             let _ = job.done.send(answer);
         }
         in_flight.fetch_sub(n, Ordering::SeqCst);
+        if pruned.elapsed() >= nonces::PRUNE_EVERY {
+            pruned = Instant::now();
+            if let Err(e) = nonces::prune(&pool).await {
+                tracing::warn!(error = %e, "old nonces could not be deleted");
+            }
+        }
     }
 }
 
-async fn write_batch(pool: &AnyPool, backend: Backend, entries: &[(Actor, AuditEvent)]) -> Result<Vec<i64>> {
-    let mut tx = match backend {
-        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await?,
-        Backend::Postgres => pool.begin().await?,
-    };
-    let seqs = append(&mut tx, backend, entries).await?;
+/// Writes one batch in one transaction: the head is locked first, then the batch's nonces are
+/// claimed, then the entries appended. (Locking the head first queues batches of different
+/// instances that claim the same nonce on the head, instead of on each other's nonces.)
+async fn write_batch(pool: &AnyPool, backend: Backend, jobs: &[Job]) -> Result<Vec<Recorded>> {
+    let claims: Vec<(i64, &str)> =
+        jobs.iter().filter_map(|j| j.claim.as_ref()).map(|c| (c.app_id, c.nonce.as_str())).collect();
+    if backend == Backend::Sqlite {
+        return write_batch_sqlite(pool, jobs, &claims).await;
+    }
+    let mut tx = pool.begin().await?;
+    let head = lock_head(&mut tx, backend).await?;
+    let fresh = if claims.is_empty() { Vec::new() } else { nonces::claim(&mut tx, &claims).await? };
+    let (entries, replayed) = choose(jobs, fresh);
+    let seqs = append_at(&mut tx, head, &entries).await?;
     tx.commit().await?;
-    Ok(seqs)
+    Ok(answers(seqs, &replayed))
+}
+
+/// On SQLite the same transaction takes two round trips to the connection's thread instead of
+/// six: one begins, reads the head and claims the nonces, the other appends, moves the head and
+/// commits. (Each round trip is a hand-off between threads, which on a busy machine costs more
+/// than the statements.) Anything that fails is rolled back; a connection that cannot roll back
+/// is closed rather than reused.
+async fn write_batch_sqlite(pool: &AnyPool, jobs: &[Job], claims: &[(i64, &str)]) -> Result<Vec<Recorded>> {
+    let mut conn = pool.acquire().await?;
+    let written = async {
+        let mut first = Sql::new("BEGIN IMMEDIATE; SELECT 'head', seq, hash FROM audit_head WHERE id = 1; ");
+        let nonce_first = if claims.is_empty() { Vec::new() } else { nonces::push_claim(&mut first, claims) };
+        let rows: Vec<(String, i64, String)> = first.query_as().fetch_all(&mut *conn).await?;
+        let (head, claimed): (Vec<_>, Vec<_>) = rows.into_iter().partition(|(kind, _, _)| kind == "head");
+        let Some((_, seq, hash)) = head.into_iter().next() else {
+            return Err(Error::Database(sqlx::Error::RowNotFound));
+        };
+        let claimed: Vec<(i64, String)> = claimed.into_iter().map(|(_, app, nonce)| (app, nonce)).collect();
+        let fresh = if claims.is_empty() { Vec::new() } else { nonces::fresh(claims, nonce_first, &claimed) };
+        let (entries, replayed) = choose(jobs, fresh);
+        let (records, seq, hash) = seal((seq, hash), &entries);
+        let seqs: Vec<i64> = records.iter().map(|r| r.seq).collect();
+        let mut records = records.into_iter();
+        let mut second = Sql::new("");
+        while push_insert(&mut second, &mut records, 500) {
+            second.push("; ");
+        }
+        second
+            .push("UPDATE audit_head SET seq = ")
+            .bind(seq)
+            .push(", hash = ")
+            .bind(hash)
+            .push(" WHERE id = 1; COMMIT");
+        second.query().execute(&mut *conn).await?;
+        Ok(answers(seqs, &replayed))
+    }
+    .await;
+    if written.is_err() && sqlx::query("ROLLBACK").execute(&mut *conn).await.is_err() {
+        conn.close_on_drop();
+    }
+    written
+}
+
+/// The entry each job writes: its own, or its replay's refusal where its nonce claim failed
+/// (`fresh` answers the jobs with claims, in order); and which were replays.
+fn choose(jobs: &[Job], fresh: Vec<bool>) -> (Vec<(Actor, AuditEvent)>, Vec<bool>) {
+    let mut fresh = fresh.into_iter();
+    let replayed: Vec<bool> = jobs.iter().map(|j| j.claim.is_some() && !fresh.next().unwrap_or(false)).collect();
+    let entries = jobs
+        .iter()
+        .zip(&replayed)
+        .map(|(j, replayed)| match (&j.claim, replayed) {
+            (Some(claim), true) => (j.actor.clone(), claim.if_replayed.clone()),
+            _ => (j.actor.clone(), j.event.clone()),
+        })
+        .collect();
+    (entries, replayed)
+}
+
+fn answers(seqs: Vec<i64>, replayed: &[bool]) -> Vec<Recorded> {
+    seqs.into_iter()
+        .zip(replayed)
+        .map(|(seq, r)| if *r { Recorded::Replayed(seq) } else { Recorded::Entry(seq) })
+        .collect()
 }
 
 /// Filters for reading the trail; all optional. Pages run newest first.

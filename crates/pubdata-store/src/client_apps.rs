@@ -9,10 +9,11 @@
 //! writer. Accepted nonces are kept in the database for the replay window, so that instances
 //! sharing a PostgreSQL database refuse each other's replays too.
 
+use crate::audit::{NonceClaim, Recorded};
 use crate::db::Store;
 use crate::error::{Error, Result};
 use crate::identity::orgs;
-use pubdata_domain::audit::events;
+use pubdata_domain::audit::{AuditEvent, events};
 use pubdata_domain::client_app::signature;
 use pubdata_domain::client_app::{
     self as domain, AppStatus, GatewayCaller, LimitOverrides, NewClientApp, Refusal, SharingKey, SignatureMethod,
@@ -448,9 +449,6 @@ async fn check_call(
     if !matched {
         return Ok(Err(Refusal::BadSignature));
     }
-    if !remember_nonce(store, app.id, nonce).await? {
-        return Ok(Err(Refusal::ReplayedNonce));
-    }
     Ok(Ok(GatewayCaller {
         app_id: app.id,
         app_key: app_key.to_string(),
@@ -460,6 +458,7 @@ async fn check_call(
         signature_method: method,
         limits: app.limits,
         source: source.clone(),
+        unclaimed_nonce: Some(nonce.to_string()),
     }))
 }
 
@@ -518,12 +517,6 @@ async fn app_record(store: &Store, app_key: &str) -> Result<Option<Arc<AppRecord
     Ok(Some(app))
 }
 
-/// Records an accepted call's nonce; `false` if the application used it before. Bookkeeping
-/// outside an audited transaction, like a token's last use: it changes nothing anyone reads.
-async fn remember_nonce(store: &Store, app_id: i64, nonce: &str) -> Result<bool> {
-    store.nonces().remember(app_id, nonce).await
-}
-
 /// Forgets nonces older than the replay window (their calls' timestamps are refused anyway).
 /// The nonce writer does this once a minute by itself.
 pub async fn prune_nonces(store: &Store) -> Result<u64> {
@@ -565,8 +558,61 @@ pub async fn refuse(
     Ok(())
 }
 
-/// Records an answered gateway call (durably: a call whose record cannot be written is not
-/// answered, Art.16).
+/// Claims the call's nonce now, before the call changes anything (an export job's creation);
+/// a nonce used before is refused, and the refusal audited. Calls that only read leave the
+/// claim to their audit record ([`record_for`]), which makes both durable in one commit.
+pub async fn claim_nonce(
+    store: &Store,
+    caller: &mut GatewayCaller,
+    method: &str,
+    path: &str,
+) -> Result<std::result::Result<(), Refusal>> {
+    let Some(nonce) = caller.unclaimed_nonce.take() else { return Ok(Ok(())) };
+    if store.nonces().remember(caller.app_id, &nonce).await? {
+        return Ok(Ok(()));
+    }
+    let refusal = Refusal::ReplayedNonce;
+    refuse(
+        store,
+        &caller.source,
+        Some((caller.app_id, caller.consumer_org)),
+        Some(&caller.app_key),
+        refusal,
+        method,
+        path,
+    )
+    .await?;
+    Ok(Err(refusal))
+}
+
+/// Writes the audit record of an authenticated call (durably: a call whose record cannot be
+/// written is not answered, Art.16), claiming the call's nonce in the same commit when it is
+/// still unclaimed. A nonce used before turns the record into the refusal of a replay, and the
+/// call must be answered with that refusal instead.
+pub async fn record_for(
+    store: &Store,
+    caller: &GatewayCaller,
+    method: &str,
+    path: &str,
+    event: AuditEvent,
+) -> Result<std::result::Result<(), Refusal>> {
+    let Some(nonce) = &caller.unclaimed_nonce else {
+        store.audit().record(caller.actor(), event).await?;
+        return Ok(Ok(()));
+    };
+    let refusal = Refusal::ReplayedNonce;
+    let claim = NonceClaim {
+        app_id: caller.app_id,
+        nonce: nonce.clone(),
+        if_replayed: events::gateway_refused(Some(caller.app_id), Some(&caller.app_key), refusal.code(), method, path),
+    };
+    match store.audit().record_claiming(caller.actor(), event, claim).await? {
+        Recorded::Entry(_) => Ok(Ok(())),
+        Recorded::Replayed(_) => Ok(Err(refusal)),
+    }
+}
+
+/// Records an answered gateway call ([`record_for`]).
 pub async fn record_call(
     store: &Store,
     caller: &GatewayCaller,
@@ -574,7 +620,6 @@ pub async fn record_call(
     path: &str,
     status: u16,
     detail: serde_json::Value,
-) -> Result<()> {
-    store.audit().record(caller.actor(), events::gateway_called(caller.app_id, method, path, status, detail)).await?;
-    Ok(())
+) -> Result<std::result::Result<(), Refusal>> {
+    record_for(store, caller, method, path, events::gateway_called(caller.app_id, method, path, status, detail)).await
 }

@@ -95,7 +95,10 @@ async fn present(
         query: "a=1&b=2",
         body: b"",
     };
-    client_apps::authenticate_call(store, key, &call, &caller_source(), now()).await.unwrap()
+    // A call's nonce is claimed with its audit record, as the gateway does for every call.
+    let caller = client_apps::authenticate_call(store, key, &call, &caller_source(), now()).await.unwrap()?;
+    client_apps::record_call(store, &caller, "GET", "/gateway/v1/whoami", 200, serde_json::json!({})).await.unwrap()?;
+    Ok(caller)
 }
 
 fn nonce(n: u32) -> String {
@@ -180,9 +183,6 @@ async fn art_15_a_signed_call_is_accepted_and_audited(db: &TestDb) {
         assert_eq!(caller.app_id, issued.app.id);
         assert_eq!(caller.consumer_org.0, d.tax);
         assert_eq!(caller.signature_method, method);
-        client_apps::record_call(&db.store, &caller, "GET", "/gateway/v1/whoami", 200, serde_json::json!({}))
-            .await
-            .unwrap();
     }
     let entries = gateway_entries(&db.store).await;
     assert_eq!(entries.len(), 2, "{entries:?}");

@@ -84,7 +84,7 @@ pub struct WhoAmI {
 /// that a consumer can test its signing before any data flows.
 async fn whoami(State(state): State<AppState>, gateway: Gateway) -> ApiResult<Json<WhoAmI>> {
     let c = gateway.caller;
-    client_apps::record_call(&state.store, &c, "GET", "/gateway/v1/whoami", 200, serde_json::json!({})).await?;
+    client_apps::record_call(&state.store, &c, "GET", "/gateway/v1/whoami", 200, serde_json::json!({})).await??;
     state.usage.record(
         c.app_id,
         None,

@@ -24,6 +24,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use pubdata_domain::sharing_channel::CallRefusal;
 use pubdata_domain::sharing_export::{self as rules, ExportRefusal, Requester};
+use pubdata_store::client_apps;
 use pubdata_store::sharing_export::{self, ExportBy, ExportJob};
 use std::path::PathBuf;
 use tokio::io::AsyncReadExt;
@@ -58,9 +59,11 @@ async fn create(
     headers: HeaderMap,
     gateway: Gateway,
 ) -> ApiResult<(StatusCode, Json<ExportJob>)> {
-    let caller = gateway.caller;
+    let mut caller = gateway.caller;
     let params = params_of(raw);
     let path = format!("/gateway/v1/resources/{resource_id}/exports");
+    // The job is created before the call's record is written: its nonce is claimed first.
+    client_apps::claim_nonce(&state.store, &mut caller, "POST", &path).await??;
     let mut record = CallRecord::new(gateway.started, "export_create", path, &params).method("POST");
     let Some(grant_id) = named_grant(&headers, &params) else {
         return Err(record.refused(&state, &caller, CallRefusal::grant_missing()).await);

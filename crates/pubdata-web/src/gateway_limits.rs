@@ -6,6 +6,7 @@
 
 use crate::AppState;
 use crate::error::ApiError;
+use pubdata_domain::audit::events;
 use pubdata_domain::client_app::limits::{TokenBucket, seconds_until_next_day};
 use pubdata_domain::client_app::{GatewayCaller, Refusal};
 use pubdata_domain::timefmt;
@@ -49,8 +50,8 @@ pub async fn admit(state: &AppState, caller: &GatewayCaller, method: &str, path:
     };
     let Some((refusal, retry_after)) = refused else { return Ok(()) };
     state.usage.record_limited(caller.app_id, day);
-    let known = Some((caller.app_id, caller.consumer_org));
-    client_apps::refuse(&state.store, &caller.source, known, Some(&caller.app_key), refusal, method, path).await?;
+    let event = events::gateway_refused(Some(caller.app_id), Some(&caller.app_key), refusal.code(), method, path);
+    client_apps::record_for(&state.store, caller, method, path, event).await??;
     let mut error = ApiError::from(refusal);
     error.retry_after = Some(retry_after);
     Err(error)

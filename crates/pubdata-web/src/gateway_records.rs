@@ -23,7 +23,7 @@ use axum::{Json, Router};
 use pubdata_domain::audit::{Action, AuditEvent, Outcome};
 use pubdata_domain::client_app::GatewayCaller;
 use pubdata_domain::sharing_channel::{self as rules, CallRefusal, GrantTerms, PagingKey};
-use pubdata_store::sharing_channel;
+use pubdata_store::{client_apps, sharing_channel};
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
 use std::time::Instant;
@@ -117,13 +117,18 @@ impl CallRecord {
             self.detail(caller, rows),
         );
         if state.config.gateway_audit {
-            state.store.audit().record(caller.actor(), event).await?;
+            client_apps::record_for(&state.store, caller, self.method, &self.path, event).await??;
+        } else {
+            // Measuring the audit's cost: the nonce is still claimed, on its own.
+            let mut caller = caller.clone();
+            client_apps::claim_nonce(&state.store, &mut caller, self.method, &self.path).await??;
         }
         state.usage.record(caller.app_id, self.grant_id, today(), rows as u64, false);
         Ok(())
     }
 
-    /// Writes the record of a refused call and returns the refusal to send.
+    /// Writes the record of a refused call and returns the refusal to send (that of a replay
+    /// when the call's nonce was used before).
     pub(crate) async fn refused(&self, state: &AppState, caller: &GatewayCaller, refusal: CallRefusal) -> ApiError {
         let event = AuditEvent {
             action: Action::GatewayCall,
@@ -133,11 +138,12 @@ impl CallRecord {
             summary: json!({ "reason": refusal.code, "method": self.method, "path": self.path, "status": refusal.status,
                              "detail": self.detail(caller, 0) }),
         };
-        match state.store.audit().record(caller.actor(), event).await {
-            Ok(_) => {
+        match client_apps::record_for(&state.store, caller, self.method, &self.path, event).await {
+            Ok(Ok(())) => {
                 state.usage.record(caller.app_id, self.grant_id, today(), 0, true);
                 refusal.into()
             }
+            Ok(Err(replayed)) => replayed.into(),
             Err(e) => e.into(),
         }
     }

@@ -141,9 +141,14 @@ async fn app(s: &Setup, officer: &str) -> App {
 
 /// A signed call with an empty body.
 async fn call(s: &Setup, app: &App, method: &str, path: &str, query: &str) -> Reply {
-    let ts = time::OffsetDateTime::now_utc().unix_timestamp().to_string();
     let nonce = format!("nonce-{:016}", NONCE.fetch_add(1, Ordering::Relaxed));
-    let signed = SignedRequest { method, path, query, body: b"", timestamp: &ts, nonce: &nonce };
+    call_as(s, app, method, path, query, &nonce).await
+}
+
+/// A signed call with an empty body and this nonce (the same nonce twice: a replay).
+async fn call_as(s: &Setup, app: &App, method: &str, path: &str, query: &str, nonce: &str) -> Reply {
+    let ts = time::OffsetDateTime::now_utc().unix_timestamp().to_string();
+    let signed = SignedRequest { method, path, query, body: b"", timestamp: &ts, nonce };
     let sig = signature::sign(SignatureMethod::HmacSha256, &app.secret, &signed);
     let uri = if query.is_empty() { path.to_string() } else { format!("{path}?{query}") };
     let request = Request::builder()
@@ -517,6 +522,30 @@ async fn art_16_export_writes_one_audit_record_with_rows(db: &TestDb) {
     }
 }
 
+async fn art_15_a_replayed_export_request_starts_no_second_job(db: &TestDb) {
+    let s = setup(db).await;
+    let g = grant(&s, &s.civil_officer, "bulk", json!({})).await;
+    let app = app(&s, &s.civil_officer).await;
+    let query = format!("grant={g}&format=csv");
+    let first = call_as(&s, &app, "POST", &exports_path(&s), &query, "nonce-replayed-export").await;
+    assert_eq!(first.status, StatusCode::ACCEPTED, "{}", first.text);
+    let replay = call_as(&s, &app, "POST", &exports_path(&s), &query, "nonce-replayed-export").await;
+    assert_eq!(
+        (replay.status, replay.body["error"]["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("gateway_replayed_nonce")),
+        "{}",
+        replay.text
+    );
+    let (jobs,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM share_exports").fetch_one(s.h.state.store.reader()).await.unwrap();
+    assert_eq!(jobs, 1, "the replay started no job");
+    assert_eq!(audit_of(&s, "sharing.export_create").await.len(), 1);
+    let calls: Vec<Value> = audit_of(&s, "gateway.call").await.into_iter().map(|(_, s)| s).collect();
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    assert_eq!(calls[1]["reason"], "gateway_replayed_nonce", "{calls:?}");
+    wait(&s, first.body["id"].as_i64().unwrap()).await;
+}
+
 async fn art_13_a_replacement_during_an_export_is_seen_whole(db: &TestDb) {
     let s = setup(db).await;
     let g = grant(&s, &s.civil_officer, "bulk", json!({})).await;
@@ -590,6 +619,7 @@ backend_tests!(
     art_16_consumer_users_start_and_download_exports,
     art_15_export_expires,
     art_16_export_writes_one_audit_record_with_rows,
+    art_15_a_replayed_export_request_starts_no_second_job,
     art_13_a_replacement_during_an_export_is_seen_whole,
     art_16_the_grant_page_starts_lists_and_downloads_exports,
 );

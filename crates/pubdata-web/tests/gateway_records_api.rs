@@ -125,9 +125,14 @@ async fn call(s: &Setup, app: &App, path: &str, query: &str) -> Reply {
 
 /// A signed `GET path?query`, with `grant` in the grant header if given.
 async fn call_with(s: &Setup, app: &App, path: &str, query: &str, grant: Option<&str>) -> Reply {
-    let ts = time::OffsetDateTime::now_utc().unix_timestamp().to_string();
     let nonce = format!("nonce-{:016}", NONCE.fetch_add(1, Ordering::Relaxed));
-    let signed = SignedRequest { method: "GET", path, query, body: b"", timestamp: &ts, nonce: &nonce };
+    call_as(s, app, path, query, grant, &nonce).await
+}
+
+/// A signed `GET path?query` with this nonce (the same nonce twice: a replay).
+async fn call_as(s: &Setup, app: &App, path: &str, query: &str, grant: Option<&str>, nonce: &str) -> Reply {
+    let ts = time::OffsetDateTime::now_utc().unix_timestamp().to_string();
+    let signed = SignedRequest { method: "GET", path, query, body: b"", timestamp: &ts, nonce };
     let sig = signature::sign(SignatureMethod::HmacSha256, &app.secret, &signed);
     let uri = if query.is_empty() { path.to_string() } else { format!("{path}?{query}") };
     let request = Request::get(uri)
@@ -371,6 +376,37 @@ async fn art_16_every_answered_call_has_exactly_one_audit_record(db: &TestDb) {
     assert_eq!(query["detail"]["params"]["limit"], "7");
 }
 
+async fn art_15_a_replayed_data_call_gets_no_data_and_is_audited(db: &TestDb) {
+    let s = setup(db).await;
+    let g = grant(&s, &s.civil_officer, json!({}), json!({})).await;
+    let app = app(&s, &s.civil_officer).await;
+    let path = format!("{}/{}", records(&s), id_number(1));
+    let query = format!("grant={g}");
+    let first = call_as(&s, &app, &path, &query, None, "nonce-replayed-lookup-1").await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.text);
+    // The same signed call again: refused as a replay, with none of the row in the answer.
+    let replay = call_as(&s, &app, &path, &query, None, "nonce-replayed-lookup-1").await;
+    assert_eq!(
+        (replay.status, replay.body["error"]["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("gateway_replayed_nonce")),
+        "{}",
+        replay.text
+    );
+    assert!(replay.body.get("record").is_none() && !replay.text.contains("张三"), "{}", replay.text);
+    // Sent eight times at once: answered once.
+    let copies = (0..8).map(|_| call_as(&s, &app, &path, &query, None, "nonce-replayed-lookup-2"));
+    let statuses: Vec<StatusCode> =
+        futures_util::future::join_all(copies).await.into_iter().map(|r| r.status).collect();
+    assert_eq!(statuses.iter().filter(|st| **st == StatusCode::OK).count(), 1, "{statuses:?}");
+    assert!(statuses.iter().all(|st| *st == StatusCode::OK || *st == StatusCode::UNAUTHORIZED), "{statuses:?}");
+    // One record per call: two answered, eight replays refused.
+    let audit = data_calls(&s).await;
+    let outcomes: Vec<(&str, &str)> = audit.iter().map(|(o, what, _)| (o.as_str(), what.as_str())).collect();
+    assert_eq!(outcomes.iter().filter(|o| **o == ("success", "200")).count(), 2, "{outcomes:?}");
+    assert_eq!(outcomes.iter().filter(|o| **o == ("denied", "gateway_replayed_nonce")).count(), 8, "{outcomes:?}");
+    assert_eq!(outcomes.len(), 10, "{outcomes:?}");
+}
+
 async fn art_13_a_replacement_shows_old_or_new_rows_never_a_mix(db: &TestDb) {
     let s = setup(db).await;
     let g = grant(&s, &s.civil_officer, json!({}), json!({})).await;
@@ -582,6 +618,7 @@ backend_tests!(
     art_16_calls_outside_the_grant_are_refused_and_audited,
     art_15_filtered_query_pages_with_a_tamper_proof_token,
     art_16_every_answered_call_has_exactly_one_audit_record,
+    art_15_a_replayed_data_call_gets_no_data_and_is_audited,
     art_13_a_replacement_shows_old_or_new_rows_never_a_mix,
     art_16_a_call_whose_audit_record_cannot_be_written_gets_no_data,
 );

@@ -169,6 +169,10 @@ pub struct GatewayCaller {
     pub limits: LimitOverrides,
     #[serde(skip)]
     pub source: Source,
+    /// The call's nonce, until it is claimed: by the call's audit record, written in the same
+    /// transaction, or before a call that changes something (`None` once claimed).
+    #[serde(skip)]
+    pub unclaimed_nonce: Option<String>,
 }
 
 impl GatewayCaller {

@@ -1,23 +1,27 @@
-//! Remembering accepted calls' nonces, in groups: calls that arrive while one group is being
-//! written go in the next, so that one statement and one commit serve many calls, as the audit
-//! trail's group commit does. The table's key (application, nonce) decides, across every
-//! instance on the database, which call used a nonce first.
+//! Remembering gateway calls' nonces. The table's key (application, nonce) decides, across
+//! every instance on the database, which call used a nonce first.
+//!
+//! A call's nonce is normally claimed in the transaction that writes the call's audit record
+//! (`audit::AuditWriter::record_claiming`), so one group commit serves both. A call that
+//! changes something before its record is written (an export job's creation) claims its nonce
+//! first, through the group writer here: calls that arrive while one group is being written
+//! go in the next, so that one statement and one commit serve many calls.
 
 use crate::db::Backend;
 use crate::error::{Error, Result};
 use crate::sql::Sql;
 use pubdata_domain::client_app::signature::NONCE_MEMORY_SECS;
 use pubdata_domain::timefmt;
-use sqlx::AnyPool;
+use sqlx::{AnyConnection, AnyPool};
 use std::collections::HashSet;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
 /// The most nonces one statement inserts (three parameters each).
 const BATCH_MAX: usize = 512;
 
-/// How often the nonces past the replay window are deleted.
-const PRUNE_EVERY: Duration = Duration::from_secs(60);
+/// How often the nonces past the replay window are deleted (by the audit writer).
+pub(crate) const PRUNE_EVERY: Duration = Duration::from_secs(60);
 
 struct Job {
     app_id: i64,
@@ -56,7 +60,6 @@ impl NonceWriter {
 
 async fn run(mut rx: mpsc::Receiver<Job>, pool: AnyPool, backend: Backend) {
     let mut batch = Vec::with_capacity(BATCH_MAX);
-    let mut pruned = Instant::now();
     while rx.recv_many(&mut batch, BATCH_MAX).await > 0 {
         let result = insert(&pool, backend, &batch).await;
         if let Err(e) = &result {
@@ -65,50 +68,65 @@ async fn run(mut rx: mpsc::Receiver<Job>, pool: AnyPool, backend: Backend) {
         for (i, job) in batch.drain(..).enumerate() {
             let _ = job.done.send(result.as_ref().map(|fresh| fresh[i]).map_err(|e| e.to_string()));
         }
-        if pruned.elapsed() >= PRUNE_EVERY {
-            pruned = Instant::now();
-            if let Err(e) = prune(&pool).await {
-                tracing::warn!(error = %e, "old nonces could not be deleted");
-            }
-        }
     }
 }
 
-/// Inserts the batch's nonces; for each job, whether its nonce was new.
+/// Inserts the batch's nonces in a commit of their own; for each job, whether its nonce was new.
 async fn insert(pool: &AnyPool, backend: Backend, jobs: &[Job]) -> Result<Vec<bool>> {
-    // A nonce twice in one batch: the first call has it, the second is a replay.
-    let mut seen = HashSet::new();
-    let first: Vec<bool> = jobs.iter().map(|j| seen.insert((j.app_id, j.nonce.as_str()))).collect();
-    let now = timefmt::format_instant(timefmt::now());
-    let mut sql = Sql::new("INSERT INTO client_app_nonces (app_id, nonce, seen_at) VALUES ");
-    for (i, job) in jobs.iter().zip(&first).filter(|(_, first)| **first).map(|(j, _)| j).enumerate() {
-        sql.push(if i == 0 { "(" } else { ", (" });
-        sql.bind(job.app_id).push(", ").bind(job.nonce.clone()).push(", ").bind(now.clone()).push(")");
-    }
-    sql.push(" ON CONFLICT (app_id, nonce) DO NOTHING RETURNING app_id, nonce");
-    let inserted: Vec<(i64, String)> = match backend {
+    let nonces: Vec<(i64, &str)> = jobs.iter().map(|j| (j.app_id, j.nonce.as_str())).collect();
+    match backend {
         Backend::Sqlite => {
             let mut conn = pool.acquire().await?;
             sqlx::query("PRAGMA synchronous = NORMAL").execute(&mut *conn).await?;
-            let inserted = sql.query_as().fetch_all(&mut *conn).await;
+            let fresh = claim(&mut conn, &nonces).await;
             // The writer's other commits (the audit trail's) must wait for the disk again; a
             // connection that cannot be set back is closed rather than reused.
             if let Err(e) = sqlx::query("PRAGMA synchronous = FULL").execute(&mut *conn).await {
                 conn.close_on_drop();
                 return Err(e.into());
             }
-            inserted?
+            fresh
         }
         Backend::Postgres => {
             let mut tx = pool.begin().await?;
             sqlx::query("SET LOCAL synchronous_commit = off").execute(&mut *tx).await?;
-            let inserted = sql.query_as().fetch_all(&mut *tx).await?;
+            let fresh = claim(&mut tx, &nonces).await?;
             tx.commit().await?;
-            inserted
+            Ok(fresh)
         }
-    };
+    }
+}
+
+/// Inserts `nonces` (application, nonce) on `conn`, in whatever transaction it is in; for each,
+/// whether it was new. A nonce twice in one call: the first has it, the second is a replay.
+pub(crate) async fn claim(conn: &mut AnyConnection, nonces: &[(i64, &str)]) -> Result<Vec<bool>> {
+    let mut sql = Sql::new("");
+    let first = push_claim(&mut sql, nonces);
+    let inserted: Vec<(String, i64, String)> = sql.query_as().fetch_all(&mut *conn).await?;
+    let inserted: Vec<(i64, String)> = inserted.into_iter().map(|(_, app, nonce)| (app, nonce)).collect();
+    Ok(fresh(nonces, first, &inserted))
+}
+
+/// Appends to `sql` the statement inserting `nonces`, which returns `('nonce', app_id, nonce)`
+/// for each it inserted; returns which nonces are the first of their kind in the list (only
+/// those are inserted).
+pub(crate) fn push_claim(sql: &mut Sql, nonces: &[(i64, &str)]) -> Vec<bool> {
+    let mut seen = HashSet::new();
+    let first: Vec<bool> = nonces.iter().map(|n| seen.insert(*n)).collect();
+    let now = timefmt::format_instant(timefmt::now());
+    sql.push("INSERT INTO client_app_nonces (app_id, nonce, seen_at) VALUES ");
+    for (i, (app_id, nonce)) in nonces.iter().zip(&first).filter(|(_, first)| **first).map(|(n, _)| n).enumerate() {
+        sql.push(if i == 0 { "(" } else { ", (" });
+        sql.bind(*app_id).push(", ").bind(nonce.to_string()).push(", ").bind(now.clone()).push(")");
+    }
+    sql.push(" ON CONFLICT (app_id, nonce) DO NOTHING RETURNING 'nonce', app_id, nonce");
+    first
+}
+
+/// For each of `nonces`, whether it was new: the first of its kind in the list, and inserted.
+pub(crate) fn fresh(nonces: &[(i64, &str)], first: Vec<bool>, inserted: &[(i64, String)]) -> Vec<bool> {
     let inserted: HashSet<(i64, &str)> = inserted.iter().map(|(app, nonce)| (*app, nonce.as_str())).collect();
-    Ok(jobs.iter().zip(first).map(|(j, first)| first && inserted.contains(&(j.app_id, j.nonce.as_str()))).collect())
+    nonces.iter().zip(first).map(|(n, first)| first && inserted.contains(n)).collect()
 }
 
 /// Forgets nonces older than the replay window (their calls' timestamps are refused anyway).
