@@ -4,7 +4,10 @@
 //! extractor authenticates them before any handler runs, and every refusal is audited with its
 //! reason. An authenticated call is then admitted within its application's rate and daily
 //! quota (`gateway_limits`). Each answered call writes its own audit entry before the answer
-//! leaves (Art.16), and is counted for the usage pages (`pubdata_store::gateway_usage`).
+//! leaves (Art.16), and is counted for the usage pages (`pubdata_store::gateway_usage`). The
+//! call's nonce is claimed in that entry's commit (`client_apps::record_for`): a replay gets the
+//! refusal of a replay, never the data it read. A call that changes something first (an export
+//! request) claims its nonce before (`client_apps::claim_nonce`).
 
 use crate::AppState;
 use crate::auth::source_of;
