@@ -451,8 +451,17 @@ async fn art_16_a_call_whose_audit_record_cannot_be_written_gets_no_data(db: &Te
         assert!(r.body.get("record").is_none() && r.body.get("records").is_none(), "{}", r.text);
         assert!(!r.text.contains("鄞州区") && !r.text.contains("张"), "{}", r.text);
     }
+    // A call refused this way used up nothing: its nonce went with the failed record.
+    let query = format!("grant={g}");
+    let failed = call_as(&s, &app, &path, &query, None, "nonce-with-a-failed-record").await;
+    assert!(failed.status.is_server_error(), "{}: {}", failed.status, failed.text);
     db.raw("ALTER TABLE audit_entries_away RENAME TO audit_entries").await.unwrap();
-    assert_eq!(call(&s, &app, &path, &format!("grant={g}")).await.status, StatusCode::OK);
+    assert_eq!(call(&s, &app, &path, &query).await.status, StatusCode::OK);
+    let retried = call_as(&s, &app, &path, &query, None, "nonce-with-a-failed-record").await;
+    assert_eq!(retried.status, StatusCode::OK, "{}", retried.text);
+    // The chain goes on from its last durable entry.
+    let r = s.h.call(Method::POST, "/api/v1/audit/verify", Some(&s.h.admin), None).await;
+    assert_eq!(r.body["status"], "intact", "{}", r.text);
 }
 
 /// The authority sets an application's limits; the agency cannot raise its own.
