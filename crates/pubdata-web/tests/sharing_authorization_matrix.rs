@@ -36,8 +36,12 @@
 //! grant, A's suspended, revoked and expired grants ([`GATEWAY`]). Only A's application with A's
 //! active grant gets data (an export is refused even so: these grants are for API delivery);
 //! B's application is told the grant is not its own whatever state it is in (it learns
-//! nothing of A's grants); whoami names no grant and answers any valid signature. Every call
-//! leaves exactly one audit record, counted after each call.
+//! nothing of A's grants); whoami names no grant and answers any valid signature. An export
+//! job's state and file are asked for by job id instead: the jobs A's application started
+//! under A's bulk grants before they were suspended, revoked or expired, and an id no job has.
+//! A sees its jobs' states whatever became of the grant, and their files only while the grant
+//! is active; B is told there is no such job. Every call leaves exactly one audit record,
+//! counted after each call.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -48,7 +52,11 @@ use common::*;
 use pubdata_domain::client_app::SignedRequest;
 use pubdata_domain::client_app::signature::{self, SignatureMethod};
 use pubdata_domain::identity::Role::{self, *};
+use pubdata_domain::ids::OrgId;
+use pubdata_domain::sharing_export::ExportState;
+use pubdata_store::sharing_export::{self, ExportSettings};
 use pubdata_testkit::{TestDb, backend_tests};
+use pubdata_web::WebConfig;
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -837,6 +845,10 @@ enum GatewayEndpoint {
     Query,
     /// `POST …/exports`: a bulk export job (the grants here are for API delivery).
     Export,
+    /// `GET /gateway/v1/exports/{id}`: an export job's state.
+    ExportState,
+    /// `GET /gateway/v1/exports/{id}/file`: an export job's file.
+    ExportFile,
 }
 
 /// Which agency's client application signs the call.
@@ -852,6 +864,10 @@ enum Answer {
     Identity,
     /// 200 with rows.
     Data,
+    /// 200 with the export job asked for.
+    Job,
+    /// 200 with the export job's file.
+    File,
     /// Refused with this status and code.
     Refused(u16, &'static str),
 }
@@ -861,18 +877,21 @@ impl Answer {
         match self {
             Identity => "identity".into(),
             Data => "data".into(),
+            Job => "job".into(),
+            File => "file".into(),
             Answer::Refused(status, code) => format!("{status} {code}"),
         }
     }
 }
 
-use Answer::{Data, Identity};
+use Answer::{Data, File, Identity, Job};
 const MISSING: Answer = Answer::Refused(400, "gateway_grant_missing");
 const NOT_YOURS: Answer = Answer::Refused(403, "gateway_grant_not_yours");
 const SUSPENDED: Answer = Answer::Refused(403, "gateway_grant_suspended");
 const REVOKED: Answer = Answer::Refused(403, "gateway_grant_revoked");
 const EXPIRED: Answer = Answer::Refused(403, "gateway_grant_expired");
 const NOT_BULK: Answer = Answer::Refused(403, "gateway_delivery_not_granted");
+const NO_JOB: Answer = Answer::Refused(404, "export_not_found");
 
 /// Which grant a call names (in its signed `grant` parameter).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -887,7 +906,10 @@ enum Named {
 const NAMED: [Named; 5] = [Named::Active, Named::NoGrant, Named::Suspended, Named::Revoked, Named::Expired];
 
 /// The policy, one line per endpoint × calling application. Columns: the call names A's
-/// active grant, no grant, A's suspended, A's revoked, A's expired grant.
+/// active grant, no grant, A's suspended, A's revoked, A's expired grant. An export job's
+/// endpoints name a job instead: the one A's application started under A's (bulk) grant
+/// before the grant was suspended, revoked or expired; "no grant" is a job id that does not
+/// exist.
 #[rustfmt::skip]
 const GATEWAY: &[(GatewayEndpoint, AppOf, [Answer; 5])] = &[
     //                                     active     no grant  suspended  revoked    expired
@@ -899,6 +921,10 @@ const GATEWAY: &[(GatewayEndpoint, AppOf, [Answer; 5])] = &[
     (GatewayEndpoint::Query,  AppOf::B, [NOT_YOURS, MISSING,  NOT_YOURS, NOT_YOURS, NOT_YOURS]),
     (GatewayEndpoint::Export, AppOf::A, [NOT_BULK,  MISSING,  SUSPENDED, REVOKED,   EXPIRED]),
     (GatewayEndpoint::Export, AppOf::B, [NOT_YOURS, MISSING,  NOT_YOURS, NOT_YOURS, NOT_YOURS]),
+    (GatewayEndpoint::ExportState, AppOf::A, [Job, NO_JOB, Job,       Job,       Job]),
+    (GatewayEndpoint::ExportState, AppOf::B, [NO_JOB, NO_JOB, NO_JOB, NO_JOB,   NO_JOB]),
+    (GatewayEndpoint::ExportFile, AppOf::A, [File, NO_JOB,  SUSPENDED, REVOKED,   EXPIRED]),
+    (GatewayEndpoint::ExportFile, AppOf::B, [NO_JOB, NO_JOB, NO_JOB, NO_JOB,    NO_JOB]),
 ];
 
 struct App {
@@ -947,7 +973,9 @@ async fn register_app(h: &Harness, officer: &str, org: i64, name: &str) -> App {
 }
 
 async fn art_15_16_gateway_authorization_matrix(db: &TestDb) {
-    let h = harness(db).await;
+    let files = tempfile::tempdir().unwrap();
+    let exports = ExportSettings::new(files.path().join("exports"));
+    let h = harness_with(db, WebConfig { exports, ..WebConfig::default() }).await;
     let a = h.agency("区民政局").await;
     let b = h.agency("区税务局").await;
     let p = h.agency("区公安分局").await;
@@ -972,24 +1000,60 @@ async fn art_15_16_gateway_authorization_matrix(db: &TestDb) {
     let r = h.raw(delivery).await;
     assert_eq!((r.status, r.body["batch"]["state"].as_str()), (StatusCode::OK, Some("stored")), "{}", r.text);
 
-    // Four grants of A on P's resource: one stays active, the others are suspended, revoked
-    // and expired.
+    // Four grants of A on P's resource for API delivery, and four for bulk delivery, under
+    // each of which A's application starts an export: one of each kind stays active, the
+    // others are suspended, revoked and expired (after the export's file is ready).
     let mut grants = Vec::new();
-    for _ in 0..4 {
-        let made = ok(&h, Method::POST, "/api/v1/share-requests", &a_officer, Some(request_body(resource))).await;
-        let path = format!("/api/v1/share-requests/{}/review", made["id"]);
-        let reviewed = ok(&h, Method::POST, &path, &p_officer, Some(json!({"decision": "approve"}))).await;
-        grants.push(reviewed["grant_id"].as_i64().unwrap());
+    let mut bulk = Vec::new();
+    for delivery in ["api", "bulk"] {
+        for _ in 0..4 {
+            let mut body = request_body(resource);
+            body["delivery"] = json!(delivery);
+            let made = ok(&h, Method::POST, "/api/v1/share-requests", &a_officer, Some(body)).await;
+            let path = format!("/api/v1/share-requests/{}/review", made["id"]);
+            let reviewed = ok(&h, Method::POST, &path, &p_officer, Some(json!({"decision": "approve"}))).await;
+            let grant = reviewed["grant_id"].as_i64().unwrap();
+            if delivery == "api" { grants.push(grant) } else { bulk.push(grant) }
+        }
+    }
+    let app_a = register_app(&h, &a_officer, a, "救助核查系统").await;
+    let app_b = register_app(&h, &b_officer, b, "税收征管系统").await;
+    let mut jobs = Vec::new();
+    for g in &bulk {
+        let r = signed(
+            &h,
+            &app_a,
+            "POST",
+            &format!("/gateway/v1/resources/{resource}/exports"),
+            &format!("grant={g}&format=csv"),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+        let id = r.body["id"].as_i64().unwrap();
+        let mut state = ExportState::Queued;
+        for _ in 0..500 {
+            state = sharing_export::get_for(&h.state.store, id, OrgId(a)).await.unwrap().unwrap().state;
+            if !matches!(state, ExportState::Queued | ExportState::Running) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert_eq!(state, ExportState::Ready, "export job {id}");
+        jobs.push(id);
     }
     let reason = json!({"reason": "调用异常，核查中"});
-    ok(&h, Method::POST, &format!("/api/v1/grants/{}/suspend", grants[1]), &p_officer, Some(reason.clone())).await;
-    ok(&h, Method::POST, &format!("/api/v1/grants/{}/revoke", grants[2]), &p_officer, Some(reason)).await;
-    db.raw(&format!(
-        "UPDATE share_grants SET start_date = '2024-01-01', end_date = '2024-12-31' WHERE id = {}",
-        grants[3]
-    ))
-    .await
-    .unwrap();
+    for of in [&grants, &bulk] {
+        ok(&h, Method::POST, &format!("/api/v1/grants/{}/suspend", of[1]), &p_officer, Some(reason.clone())).await;
+        ok(&h, Method::POST, &format!("/api/v1/grants/{}/revoke", of[2]), &p_officer, Some(reason.clone())).await;
+        db.raw(&format!(
+            "UPDATE share_grants SET start_date = '2024-01-01', end_date = '2024-12-31' WHERE id = {}",
+            of[3]
+        ))
+        .await
+        .unwrap();
+    }
+    // The copies the sharing channel keeps were read before the raw update above.
+    h.state.store.forget_channel_copies();
     let named = |n: Named| match n {
         Named::Active => Some(grants[0]),
         Named::NoGrant => None,
@@ -997,10 +1061,16 @@ async fn art_15_16_gateway_authorization_matrix(db: &TestDb) {
         Named::Revoked => Some(grants[2]),
         Named::Expired => Some(grants[3]),
     };
-    let app_a = register_app(&h, &a_officer, a, "救助核查系统").await;
-    let app_b = register_app(&h, &b_officer, b, "税收征管系统").await;
+    let job = |n: Named| match n {
+        Named::Active => jobs[0],
+        Named::NoGrant => 999_999,
+        Named::Suspended => jobs[1],
+        Named::Revoked => jobs[2],
+        Named::Expired => jobs[3],
+    };
 
-    let mut seq = 0;
+    // The gateway's records before the table's first call.
+    let mut seq = gateway_entries_after(&h, 0).await.first().map_or(0, |e| e["seq"].as_i64().unwrap());
     let mut mismatches = Vec::new();
     for (endpoint, app_of, answers) in GATEWAY {
         let app = if *app_of == AppOf::A { &app_a } else { &app_b };
@@ -1019,6 +1089,14 @@ async fn art_15_16_gateway_authorization_matrix(db: &TestDb) {
                     query = if query.is_empty() { "format=csv".into() } else { format!("{query}&format=csv") };
                     format!("/gateway/v1/resources/{resource}/exports")
                 }
+                GatewayEndpoint::ExportState => {
+                    query.clear();
+                    format!("/gateway/v1/exports/{}", job(n))
+                }
+                GatewayEndpoint::ExportFile => {
+                    query.clear();
+                    format!("/gateway/v1/exports/{}/file", job(n))
+                }
             };
             let r = signed(&h, app, method, &path, &query).await;
             let cell = format!("{endpoint:?} by the app of {app_of:?} naming {n:?}");
@@ -1030,6 +1108,8 @@ async fn art_15_16_gateway_authorization_matrix(db: &TestDb) {
                 }
                 StatusCode::OK if r.body["record"]["district"].is_string() => "data".to_string(),
                 StatusCode::OK if r.body["records"].as_array().is_some_and(|rows| !rows.is_empty()) => "data".into(),
+                StatusCode::OK if r.body["id"].as_i64() == Some(job(n)) && r.body["state"] == "ready" => "job".into(),
+                StatusCode::OK if r.body.is_null() && r.text.lines().count() == 11 => "file".into(),
                 s => format!("{} {}", s.as_u16(), r.body["error"]["code"].as_str().unwrap_or("-")),
             };
             if got != expected.describe() {
