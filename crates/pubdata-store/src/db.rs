@@ -151,6 +151,15 @@ impl Store {
                 let pool = AnyPoolOptions::new()
                     .max_connections(options.max_connections.max(2))
                     .acquire_timeout(Duration::from_secs(10))
+                    // A connection that sat idle is pinged before it is used, so that one lost to
+                    // a database restart is replaced before a call fails on it. One in steady use
+                    // is not: the ping would cost every statement a second round trip.
+                    .test_before_acquire(false)
+                    .before_acquire(|conn, meta| {
+                        Box::pin(async move {
+                            Ok(meta.idle_for < PING_IDLE_AFTER || sqlx::Connection::ping(conn).await.is_ok())
+                        })
+                    })
                     .after_connect(move |conn, _| {
                         let schema = schema.clone();
                         Box::pin(async move {
@@ -297,6 +306,9 @@ impl Store {
         self.inner.write.close().await;
     }
 }
+
+/// How long a pooled PostgreSQL connection may sit idle before it is pinged ahead of its use.
+const PING_IDLE_AFTER: Duration = Duration::from_secs(1);
 
 /// What a SQLite pool's connections are for.
 #[derive(Clone, Copy, PartialEq)]

@@ -550,3 +550,38 @@ backend_tests!(
     deadlines_follow_the_stored_calendar,
     audit_export_writes_verifiable_json_lines,
 );
+
+/// PostgreSQL: pooled connections the server ended while they sat idle (as a database restart
+/// does) are found dead and replaced before anyone is handed one, so no call fails on them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(pubdata_pg), ignore = "set PUBDATA_TEST_DATABASE_URL to run the PostgreSQL tests")]
+async fn postgres_connections_ended_while_idle_are_replaced_before_use() {
+    use sqlx::Connection;
+    let db = TestDb::postgres().await;
+    // Every pooled connection at once, each telling its server process.
+    let mut held = Vec::new();
+    let mut pids = Vec::new();
+    for _ in 0..db.options.max_connections {
+        let mut conn = db.store.reader().acquire().await.unwrap();
+        let (pid,): (i32,) = sqlx::query_as("SELECT pg_backend_pid()").fetch_one(&mut *conn).await.unwrap();
+        pids.push(pid);
+        held.push(conn);
+    }
+    drop(held);
+    let mut other = sqlx::AnyConnection::connect(&db.options.url).await.unwrap();
+    for pid in &pids {
+        let (ended,): (bool,) =
+            sqlx::query_as("SELECT pg_terminate_backend($1)").bind(*pid).fetch_one(&mut other).await.unwrap();
+        assert!(ended, "server process {pid}");
+    }
+    other.close().await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    // Reads and an audited write, as many as there were connections and more, all succeed.
+    for _ in 0..2 * db.options.max_connections {
+        audit_count(&db.store).await;
+    }
+    let caller = admin(&db.store).await;
+    agency(&db.store, &caller, "区民政局").await;
+    assert!(intact(&db.store).await > 0);
+    db.finish().await;
+}
