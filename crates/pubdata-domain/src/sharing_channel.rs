@@ -85,6 +85,8 @@ pub struct GrantTerms {
     pub raw_items: Vec<String>,
     pub row_scope: RowScope,
     pub scenario: String,
+    /// The scenario's category, as its code (e.g. `social_assistance`).
+    pub scenario_category: String,
 }
 
 /// Whether `caller_org` may read `resource_id` through `grant` now (Art.15-16).
@@ -99,6 +101,24 @@ pub fn check_grant(grant: &GrantTerms, caller_org: OrgId, resource_id: i64) -> R
         ));
     }
     Ok(())
+}
+
+/// The parameter in which a call may state the scenario it serves: the grant's scenario as
+/// written on it, or its category's code. The signature covers it like any parameter.
+pub const SCENARIO_PARAM: &str = "scenario";
+
+/// Art.16: shared data serves the scenario it was granted for. A call that states its scenario
+/// (`declared`) must state its grant's; a call that states none is taken to serve the grant's.
+pub fn check_scenario(grant: &GrantTerms, declared: Option<&str>) -> Result<(), CallRefusal> {
+    match declared.map(str::trim).filter(|d| !d.is_empty()) {
+        Some(d) if d != grant.scenario.trim() && d != grant.scenario_category => Err(refusal(
+            "gateway_wrong_scenario",
+            403,
+            format!("调用所述的应用场景与授权不符：该授权仅用于「{}」", grant.scenario),
+            format!("the scenario the call states is not its grant's: the grant serves {:?} only", grant.scenario),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Whether `grant` is `caller_org`'s, active now and for `resource_id`, whatever its delivery.
@@ -287,7 +307,7 @@ pub fn parse_query(grant: &GrantTerms, items: &[DataItem], params: &[(String, St
     let mut query = Query { filters: Vec::new(), limit: DEFAULT_LIMIT, after: None };
     for (name, value) in params {
         match name.as_str() {
-            "grant" => {}
+            "grant" | SCENARIO_PARAM => {}
             "limit" => {
                 query.limit = value.parse().ok().filter(|n| (1..=MAX_LIMIT).contains(n)).ok_or_else(|| {
                     refusal(
@@ -469,7 +489,21 @@ mod tests {
             raw_items: vec!["mobile".into()],
             row_scope: RowScope::default(),
             scenario: "核查".into(),
+            scenario_category: "social_assistance".into(),
         }
+    }
+
+    #[test]
+    fn art_16_a_call_stating_another_scenario_is_refused() {
+        let g = grant();
+        for stated in [None, Some(""), Some("核查"), Some(" 核查 "), Some("social_assistance")] {
+            assert_eq!(check_scenario(&g, stated), Ok(()), "{stated:?}");
+        }
+        for stated in ["招商引资", "tax_collection", "核查2"] {
+            assert_eq!(check_scenario(&g, Some(stated)).unwrap_err().code, "gateway_wrong_scenario", "{stated}");
+        }
+        let q = parse_query(&g, &items(), &[("scenario".to_string(), "核查".to_string())]).unwrap();
+        assert!(q.filters.is_empty(), "the stated scenario is no filter");
     }
 
     #[test]

@@ -111,7 +111,7 @@ pub fn parse_filters(
     let mut filters = Vec::new();
     for (name, value) in params {
         match name.as_str() {
-            "grant" | "format" => {}
+            "grant" | "format" | channel::SCENARIO_PARAM => {}
             "limit" | "after" => {
                 return Err(refusal(
                     "gateway_bad_parameter",
@@ -210,6 +210,7 @@ mod tests {
             raw_items: Vec::new(),
             row_scope: RowScope::default(),
             scenario: "核查".into(),
+            scenario_category: "social_assistance".into(),
         }
     }
 

@@ -39,6 +39,7 @@ pub async fn grant(store: &Store, id: i64) -> Result<Option<Arc<GrantTerms>>> {
         raw_items: g.raw_items,
         row_scope: g.row_scope,
         scenario: g.scenario,
+        scenario_category: g.scenario_category,
     });
     shelf.put(id, generation, Arc::clone(&terms));
     Ok(Some(terms))

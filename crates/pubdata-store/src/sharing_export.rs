@@ -212,7 +212,10 @@ pub async fn create(
     let Some(grant) = channel::grant(store, grant_id).await? else {
         return Ok(Err(CallRefusal::grant_not_yours()));
     };
-    if let Err(refused) = rules::check_export(&grant, by.org, resource_id) {
+    let declared = params.iter().find(|(n, _)| n == channel_rules::SCENARIO_PARAM).map(|(_, v)| v.as_str());
+    if let Err(refused) =
+        rules::check_export(&grant, by.org, resource_id).and_then(|()| channel_rules::check_scenario(&grant, declared))
+    {
         return Ok(Err(refused));
     }
     let source = channel::source(store, resource_id).await?;

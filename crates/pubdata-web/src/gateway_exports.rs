@@ -9,7 +9,8 @@
 //!   (410 after), to applications of the consumer agency only.
 //!
 //! Only grants whose delivery is bulk can be exported (`gateway_delivery_not_granted`
-//! otherwise). Each call, answered or refused, writes one audit record before the answer leaves,
+//! otherwise); a request that states another scenario than its grant's is refused
+//! (`gateway_wrong_scenario`), as data calls are. Each call, answered or refused, writes one audit record before the answer leaves,
 //! as the data calls do; the export's own data access is recorded when its file is ready.
 
 use crate::AppState;

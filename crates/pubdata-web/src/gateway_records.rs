@@ -8,7 +8,9 @@
 //!   `next` in the answer is the `after` of the following page.
 //!
 //! Each call names its grant (`grant` parameter, which the signature covers, or the
-//! `X-Pubdata-Grant` header; the two must agree when both are sent). The answer holds
+//! `X-Pubdata-Grant` header; the two must agree when both are sent). A call may also state the
+//! scenario it serves (`scenario` parameter: the grant's scenario as written, or its category's
+//! code); one that states another scenario than its grant's is refused (Art.16). The answer holds
 //! the grant's items only, L3/L4 values masked unless the grant approved them raw. Every call,
 //! answered or refused, writes one audit record (parameters as SM3 digests, rows, status,
 //! latency) before anything is sent; a call whose record cannot be written gets no data.
@@ -71,7 +73,7 @@ impl CallRecord {
             .map(|(name, value)| {
                 let name: String = name.chars().take(64).collect();
                 // Paging tokens carry no personal data; every other value is hashed.
-                let value = if name == "after" || name == "limit" || name == "grant" {
+                let value = if ["after", "limit", "grant", rules::SCENARIO_PARAM].contains(&name.as_str()) {
                     value.chars().take(100).collect()
                 } else {
                     rules::hashed_value(value)
@@ -164,7 +166,9 @@ impl CallRecord {
         let grant = sharing_channel::grant(&state.store, id).await?;
         let checked = match grant {
             None => Err(CallRefusal::grant_not_yours()),
-            Some(g) => rules::check_grant(&g, caller.consumer_org, resource_id).map(|()| g),
+            Some(g) => rules::check_grant(&g, caller.consumer_org, resource_id)
+                .and_then(|()| rules::check_scenario(&g, param(params, rules::SCENARIO_PARAM)))
+                .map(|()| g),
         };
         match checked {
             Ok(g) => {
@@ -186,6 +190,11 @@ pub(crate) fn named_grant(headers: &HeaderMap, params: &[(String, String)]) -> O
         (h, p) => p.or(h),
     };
     named.and_then(|v| v.parse::<i64>().ok())
+}
+
+/// The value of the parameter `name`, if the call sent it.
+fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
 }
 
 /// The district day calls are counted on.

@@ -344,6 +344,7 @@ async fn art_16_export_refused_without_bulk_delivery(db: &TestDb) {
         (format!("grant={bulk}&format=csv&address=x"), StatusCode::FORBIDDEN, "gateway_item_not_granted"),
         (format!("grant={bulk}&format=csv&id_number.gte=3302"), StatusCode::FORBIDDEN, "gateway_range_on_masked_item"),
         (format!("grant={bulk}&format=csv&limit=5"), StatusCode::BAD_REQUEST, "gateway_bad_parameter"),
+        (format!("grant={bulk}&format=csv&scenario=tax_collection"), StatusCode::FORBIDDEN, "gateway_wrong_scenario"),
         ("format=csv".to_string(), StatusCode::BAD_REQUEST, "gateway_grant_missing"),
     ];
     for (query, status, code) in &cases {

@@ -243,6 +243,14 @@ async fn art_16_calls_outside_the_grant_are_refused_and_audited(db: &TestDb) {
         (other_resource, format!("grant={open}"), StatusCode::FORBIDDEN, "gateway_grant_other_resource"),
         (records(&s), format!("grant={keyed}"), StatusCode::FORBIDDEN, "gateway_listing_not_granted"),
         (records(&s), format!("grant={open}&address=x"), StatusCode::FORBIDDEN, "gateway_item_not_granted"),
+        // The call states a scenario its grant was not approved for.
+        (key.clone(), format!("grant={open}&scenario=tax_collection"), StatusCode::FORBIDDEN, "gateway_wrong_scenario"),
+        (
+            records(&s),
+            format!("grant={open}&scenario=%E6%8B%9B%E5%95%86"),
+            StatusCode::FORBIDDEN,
+            "gateway_wrong_scenario",
+        ),
     ];
     for (path, query, status, code) in &cases {
         let r = call(&s, &app, path, query).await;
@@ -250,8 +258,15 @@ async fn art_16_calls_outside_the_grant_are_refused_and_audited(db: &TestDb) {
         assert!(r.body["error"]["message"].is_string() || r.body["error"]["message_zh"].is_string(), "{}", r.text);
         assert!(r.body.get("record").is_none() && r.body.get("records").is_none());
     }
-    // The keyed grant still answers lookups.
+    // The keyed grant still answers lookups, and a call stating its grant's scenario (as
+    // written, or its category) is answered.
     assert_eq!(call(&s, &app, &key, &format!("grant={keyed}")).await.status, StatusCode::OK);
+    let stated = format!(
+        "grant={open}&scenario=%E6%9C%80%E4%BD%8E%E7%94%9F%E6%B4%BB%E4%BF%9D%E9%9A%9C%E7%94%B3%E8%AF%B7%E5%AE%B6%E5%BA%AD%E6%88%B7%E7%B1%8D%E6%A0%B8%E6%9F%A5"
+    );
+    assert_eq!(call(&s, &app, &key, &stated).await.status, StatusCode::OK);
+    let r = call(&s, &app, &records(&s), &format!("grant={open}&scenario=social_assistance&limit=2")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
 
     let audit = data_calls(&s).await;
     let denied: Vec<&str> = audit.iter().filter(|(o, _, _)| o == "denied").map(|(_, w, _)| w.as_str()).collect();
