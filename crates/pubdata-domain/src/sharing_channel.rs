@@ -108,9 +108,11 @@ pub fn check_grant(grant: &GrantTerms, caller_org: OrgId, resource_id: i64) -> R
 pub const SCENARIO_PARAM: &str = "scenario";
 
 /// Art.16: shared data serves the scenario it was granted for. A call that states its scenario
-/// (`declared`) must state its grant's; a call that states none is taken to serve the grant's.
-pub fn check_scenario(grant: &GrantTerms, declared: Option<&str>) -> Result<(), CallRefusal> {
-    match declared.map(str::trim).filter(|d| !d.is_empty()) {
+/// (in its parameters, [`SCENARIO_PARAM`]) must state its grant's; a call that states none is
+/// taken to serve the grant's.
+pub fn check_scenario(grant: &GrantTerms, params: &[(String, String)]) -> Result<(), CallRefusal> {
+    let stated = params.iter().find(|(n, _)| n == SCENARIO_PARAM).map(|(_, v)| v.trim());
+    match stated.filter(|d| !d.is_empty()) {
         Some(d) if d != grant.scenario.trim() && d != grant.scenario_category => Err(refusal(
             "gateway_wrong_scenario",
             403,
@@ -496,11 +498,14 @@ mod tests {
     #[test]
     fn art_16_a_call_stating_another_scenario_is_refused() {
         let g = grant();
-        for stated in [None, Some(""), Some("核查"), Some(" 核查 "), Some("social_assistance")] {
-            assert_eq!(check_scenario(&g, stated), Ok(()), "{stated:?}");
+        let stating =
+            |s: &str| vec![("grant".to_string(), "7".to_string()), (SCENARIO_PARAM.to_string(), s.to_string())];
+        assert_eq!(check_scenario(&g, &[("grant".to_string(), "7".to_string())]), Ok(()));
+        for stated in ["", "核查", " 核查 ", "social_assistance"] {
+            assert_eq!(check_scenario(&g, &stating(stated)), Ok(()), "{stated:?}");
         }
         for stated in ["招商引资", "tax_collection", "核查2"] {
-            assert_eq!(check_scenario(&g, Some(stated)).unwrap_err().code, "gateway_wrong_scenario", "{stated}");
+            assert_eq!(check_scenario(&g, &stating(stated)).unwrap_err().code, "gateway_wrong_scenario", "{stated}");
         }
         let q = parse_query(&g, &items(), &[("scenario".to_string(), "核查".to_string())]).unwrap();
         assert!(q.filters.is_empty(), "the stated scenario is no filter");

@@ -6,8 +6,9 @@
 //! holds: the clear secret exists only in the response that creates it and, briefly, in the
 //! memory of the instance checking a signature. Every change is audited in its transaction;
 //! every gateway call, answered or refused, leaves an audit entry through the group-commit
-//! writer. Accepted nonces are kept in the database for the replay window, so that instances
-//! sharing a PostgreSQL database refuse each other's replays too.
+//! writer. A call's nonce is claimed in that entry's commit ([`record_for`]) and kept in the
+//! database for the replay window, so that instances sharing a PostgreSQL database refuse each
+//! other's replays too.
 
 use crate::audit::{NonceClaim, Recorded};
 use crate::db::Store;
@@ -518,7 +519,7 @@ async fn app_record(store: &Store, app_key: &str) -> Result<Option<Arc<AppRecord
 }
 
 /// Forgets nonces older than the replay window (their calls' timestamps are refused anyway).
-/// The nonce writer does this once a minute by itself.
+/// The audit writer does this once a minute by itself.
 pub async fn prune_nonces(store: &Store) -> Result<u64> {
     nonces::prune(store.writer()).await
 }

@@ -212,9 +212,8 @@ pub async fn create(
     let Some(grant) = channel::grant(store, grant_id).await? else {
         return Ok(Err(CallRefusal::grant_not_yours()));
     };
-    let declared = params.iter().find(|(n, _)| n == channel_rules::SCENARIO_PARAM).map(|(_, v)| v.as_str());
     if let Err(refused) =
-        rules::check_export(&grant, by.org, resource_id).and_then(|()| channel_rules::check_scenario(&grant, declared))
+        rules::check_export(&grant, by.org, resource_id).and_then(|()| channel_rules::check_scenario(&grant, params))
     {
         return Ok(Err(refused));
     }

@@ -10,8 +10,9 @@
 //!
 //! Only grants whose delivery is bulk can be exported (`gateway_delivery_not_granted`
 //! otherwise); a request that states another scenario than its grant's is refused
-//! (`gateway_wrong_scenario`), as data calls are. Each call, answered or refused, writes one audit record before the answer leaves,
-//! as the data calls do; the export's own data access is recorded when its file is ready.
+//! (`gateway_wrong_scenario`), as data calls are. Each call, answered or refused, writes one
+//! audit record before the answer leaves, as the data calls do; the export's own data access is
+//! recorded when its file is ready.
 
 use crate::AppState;
 use crate::error::ApiResult;

@@ -72,7 +72,8 @@ impl CallRecord {
             .iter()
             .map(|(name, value)| {
                 let name: String = name.chars().take(64).collect();
-                // Paging tokens carry no personal data; every other value is hashed.
+                // Paging tokens, limits, the grant and the stated scenario carry no personal
+                // data; every other value is hashed.
                 let value = if ["after", "limit", "grant", rules::SCENARIO_PARAM].contains(&name.as_str()) {
                     value.chars().take(100).collect()
                 } else {
@@ -167,7 +168,7 @@ impl CallRecord {
         let checked = match grant {
             None => Err(CallRefusal::grant_not_yours()),
             Some(g) => rules::check_grant(&g, caller.consumer_org, resource_id)
-                .and_then(|()| rules::check_scenario(&g, param(params, rules::SCENARIO_PARAM)))
+                .and_then(|()| rules::check_scenario(&g, params))
                 .map(|()| g),
         };
         match checked {
@@ -190,11 +191,6 @@ pub(crate) fn named_grant(headers: &HeaderMap, params: &[(String, String)]) -> O
         (h, p) => p.or(h),
     };
     named.and_then(|v| v.parse::<i64>().ok())
-}
-
-/// The value of the parameter `name`, if the call sent it.
-fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    params.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
 }
 
 /// The district day calls are counted on.
